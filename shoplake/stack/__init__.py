@@ -1,0 +1,1 @@
+"""The embedded stack: local servers that stand in for S3, Kinesis, Firehose and PostgreSQL."""

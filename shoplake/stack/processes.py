@@ -1,0 +1,127 @@
+"""Start, watch and stop local server processes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from shoplake.errors import StackError
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 at the time of the call."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    """Return True when a listener holds `port` on 127.0.0.1 (connections in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def choose_port(service: str, configured: int, settings_file: Path) -> int:
+    """Return the configured port, or a free one for 0; a taken port is an error."""
+    if configured == 0:
+        return free_port()
+    if port_in_use(configured):
+        raise StackError(
+            f"port {configured} for {service} is already in use on {LOOPBACK}; stop the process that holds it "
+            f"or set [ports] {service} in {settings_file} (0 picks a free port)"
+        )
+    return configured
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_process(command: Sequence[str], log_file: Path, env: dict[str, str] | None = None,
+                  user: int | None = None, group: int | None = None, cwd: Path | None = None) -> int:
+    """Start a server in its own session, logging to `log_file`; return its PID."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, start_new_session=True, user=user, group=group, cwd=cwd,
+        )
+    return process.pid
+
+
+def wait_until(check: Callable[[], bool], timeout_s: float, description: str, log_file: Path | None = None,
+               interval_s: float = 0.2) -> None:
+    """Poll `check` until it returns True; raise StackError naming the log after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 - any failure of a probe means "not ready yet"
+            pass
+        time.sleep(interval_s)
+    where = f"; see {log_file}" if log_file else ""
+    raise StackError(f"{description} did not become healthy within {timeout_s:.0f} s{where}")
+
+
+def stop_process(pid: int, grace_s: float = 10.0, first_signal: signal.Signals = signal.SIGTERM) -> None:
+    """Send `first_signal` to the process group, then SIGKILL after `grace_s` seconds."""
+    if not pid_alive(pid):
+        return
+    _signal_group(pid, first_signal)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not pid_alive(pid):
+            return
+        time.sleep(0.1)
+    _signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while pid_alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.05)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status when the server is our own child, so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def tcp_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((LOOPBACK, port)) == 0
