@@ -50,6 +50,11 @@ def activate(settings: Settings | None = None) -> Settings:
         if settings.is_local:
             os.environ.pop(key, None)
     os.environ.update(aws_environment(settings))
+
+    import boto3
+
+    # boto3's module-level client() caches a default session that read the old environment.
+    boto3.DEFAULT_SESSION = None
     return settings
 
 

@@ -13,7 +13,7 @@ from shoplake.errors import StackError
 from shoplake.stack import postgres
 from shoplake.stack.processes import choose_port, pid_alive, stop_process, wait_until
 from shoplake.stack.servers import FirehoseService, Launch, MotoKinesis, PostgresServer, SeaweedS3
-from shoplake.stack.state import ServiceState, read_state, write_state
+from shoplake.stack.state import ServiceState, read_previous_ports, read_state, remember_port, write_state
 
 if TYPE_CHECKING:
     from shoplake.settings import Settings
@@ -65,16 +65,19 @@ def up(settings: Settings) -> dict[str, ServiceState]:
     _require_embedded(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     state = read_state(settings)
+    previous_ports = read_previous_ports(settings)
 
     for server in servers():
         current = state.get(server.name)
         if current and pid_alive(current.pid) and _safe_healthy(server, current.url):
             log.info("%s already running at %s (pid %s)", server.name, current.url, current.pid)
             continue
-        port = choose_port(server.name, getattr(settings.ports, server.name), settings.source_file)
+        port = choose_port(server.name, getattr(settings.ports, server.name), settings.source_file,
+                           previous_ports.get(server.name))
         launch = server.start(settings, port)
         state[server.name] = ServiceState(server.name, launch.pid, port, launch.url, str(launch.log_file))
         write_state(settings, state)
+        remember_port(settings, server.name, port)
         wait_until(lambda: _started(server, launch), server.startup_timeout_s, f"{server.name} at {launch.url}",
                    launch.log_file)
         log.info("started %s at %s (pid %s)", server.name, launch.url, launch.pid)

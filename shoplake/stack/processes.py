@@ -36,9 +36,14 @@ def port_in_use(port: int) -> bool:
     return False
 
 
-def choose_port(service: str, configured: int, settings_file: Path) -> int:
-    """Return the configured port, or a free one for 0; a taken port is an error."""
+def choose_port(service: str, configured: int, settings_file: Path, previous: int | None = None) -> int:
+    """Return the configured port; for 0, the previous run's port if still free, else any free port.
+
+    A configured port that another process holds is an error naming the fix.
+    """
     if configured == 0:
+        if previous and not port_in_use(previous):
+            return previous
         return free_port()
     if port_in_use(configured):
         raise StackError(

@@ -49,6 +49,18 @@ def write_state(settings: Settings, services: dict[str, ServiceState]) -> None:
     os.replace(temporary, path)
 
 
+def read_previous_ports(settings: Settings) -> dict[str, int]:
+    """Return the ports of the last `up`, so a restart keeps its addresses when they are free."""
+    path = settings.data_dir / "ports.json"
+    return {name: int(port) for name, port in json.loads(path.read_text()).items()} if path.is_file() else {}
+
+
+def remember_port(settings: Settings, service: str, port: int) -> None:
+    ports = read_previous_ports(settings)
+    ports[service] = port
+    (settings.data_dir / "ports.json").write_text(json.dumps(ports, indent=2))
+
+
 def password_file(settings: Settings) -> Path:
     return settings.data_dir / "postgres" / "password"
 
