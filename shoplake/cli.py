@@ -52,7 +52,9 @@ def _register_subcommands() -> None:
 
 @app.callback()
 def main(
-    profile: Annotated[Optional[str], typer.Option("--profile", help="Profile: embedded, compose or aws (default: SHOPLAKE_PROFILE or embedded).")] = None,
+    profile: Annotated[
+        Optional[str], typer.Option("--profile", help="Profile: embedded, compose or aws (default: SHOPLAKE_PROFILE or embedded).")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at DEBUG level.")] = False,
 ) -> None:
     if profile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import signal
@@ -78,8 +79,8 @@ def up(settings: Settings) -> dict[str, ServiceState]:
         state[server.name] = ServiceState(server.name, launch.pid, port, launch.url, str(launch.log_file))
         write_state(settings, state)
         remember_port(settings, server.name, port)
-        wait_until(lambda: _started(server, launch), server.startup_timeout_s, f"{server.name} at {launch.url}",
-                   launch.log_file)
+        wait_until(functools.partial(_started, server, launch), server.startup_timeout_s,
+                   f"{server.name} at {launch.url}", launch.log_file)
         log.info("started %s at %s (pid %s)", server.name, launch.url, launch.pid)
 
     ports = {name: entry.port for name, entry in state.items() if name in ("s3", "kinesis", "firehose")}

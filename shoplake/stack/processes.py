@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 from shoplake.errors import StackError
 
 LOOPBACK = "127.0.0.1"
+log = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -83,8 +85,8 @@ def wait_until(check: Callable[[], bool], timeout_s: float, description: str, lo
         try:
             if check():
                 return
-        except Exception:  # noqa: BLE001 - any failure of a probe means "not ready yet"
-            pass
+        except Exception as exc:  # noqa: BLE001 - any failure of a probe means "not ready yet"
+            log.debug("%s not ready yet: %s", description, exc)
         time.sleep(interval_s)
     where = f"; see {log_file}" if log_file else ""
     raise StackError(f"{description} did not become healthy within {timeout_s:.0f} s{where}")
