@@ -133,7 +133,10 @@ class FirehoseService:
     module = "services.firehose"
 
     def available(self) -> bool:
-        return importlib.util.find_spec(self.module) is not None
+        try:
+            return importlib.util.find_spec(self.module) is not None
+        except ModuleNotFoundError:
+            return False
 
     def start(self, settings: Settings, port: int) -> Launch:
         log_file = _log(settings, self.name)

@@ -1,0 +1,118 @@
+"""Run every benchmark module, print one table, and write JSON plus a markdown page.
+
+Each `bench/bench_<area>.py` exposes `run(scale: int) -> dict[str, float]`.
+Figures are whatever each module measured in this run; nothing is cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_JSON = ROOT / "bench" / "results.json"
+RESULTS_PAGE = ROOT / "docs" / "benchmarks.md"
+
+
+def machine() -> dict[str, str]:
+    """Describe the machine and the versions the figures were measured with."""
+    import pyspark
+
+    memory_kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                          if line.startswith("MemTotal")))
+    java = subprocess.run([os.path.join(os.environ.get("JAVA_HOME", "/usr"), "bin", "java"), "-version"],
+                          capture_output=True, text=True, check=False).stderr.splitlines()
+    return {
+        "cores": str(os.cpu_count()),
+        "memory_gib": f"{memory_kib / 1024 / 1024:.1f}",
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "java": java[0] if java else "unknown",
+        "pyspark": pyspark.__version__,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def discover(selected: list[str] | None) -> list[str]:
+    names = sorted(path.stem for path in (ROOT / "bench").glob("bench_*.py"))
+    return [name for name in names if not selected or name.removeprefix("bench_") in selected]
+
+
+def run_all(modules: list[str], scales: list[int]) -> dict[str, dict[str, dict[str, float | str]]]:
+    results: dict[str, dict[str, dict[str, float | str]]] = {}
+    for name in modules:
+        module = importlib.import_module(f"bench.{name}")
+        for scale in scales:
+            started = time.perf_counter()
+            try:
+                figures: dict[str, float | str] = dict(module.run(scale))
+            except Exception as exc:  # noqa: BLE001 - one failed benchmark must not hide the others
+                traceback.print_exc()
+                figures = {"error": f"{type(exc).__name__}: {exc}"}
+            figures["wall_s"] = round(time.perf_counter() - started, 2)
+            results.setdefault(name.removeprefix("bench_"), {})[f"scale {scale}"] = figures
+    return results
+
+
+def print_table(results: dict[str, dict[str, dict[str, float | str]]]) -> None:
+    table = Table("area", "scale", "figure", "value")
+    for area, by_scale in results.items():
+        for scale, figures in by_scale.items():
+            for figure, value in figures.items():
+                table.add_row(area, scale, figure, _format(value))
+    Console().print(table)
+
+
+def _format(value: float | str) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def write_page(results: dict[str, dict[str, dict[str, float | str]]], info: dict[str, str]) -> None:
+    lines = ["# Benchmarks", "", "Measured by `make bench` (`python -m bench`); every figure below was printed by that run.", "",
+             "| machine | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in info.items()]
+    for area, by_scale in results.items():
+        scales = list(by_scale)
+        figures = sorted({figure for values in by_scale.values() for figure in values})
+        lines += ["", f"## {area}", "", "| figure | " + " | ".join(scales) + " |", "|---|" + "---|" * len(scales)]
+        for figure in figures:
+            lines.append(f"| {figure} | " + " | ".join(_format(by_scale[s].get(figure, "-")) for s in scales) + " |")
+    RESULTS_PAGE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_PAGE.write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run shoplake's benchmarks.")
+    parser.add_argument("--scales", default="1,10", help="Comma-separated data scales (default 1,10).")
+    parser.add_argument("--only", default="", help="Comma-separated areas, e.g. streams,warehouse.")
+    args = parser.parse_args(argv)
+
+    scales = [int(value) for value in args.scales.split(",") if value]
+    modules = discover([value for value in args.only.split(",") if value] or None)
+    info = machine()
+    results = run_all(modules, scales)
+    print_table(results)
+    RESULTS_JSON.write_text(json.dumps({"machine": info, "results": results}, indent=2))
+    write_page(results, info)
+    print(f"wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_PAGE.relative_to(ROOT)}")
+    return 0 if all("error" not in f for by in results.values() for f in by.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
