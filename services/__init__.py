@@ -1,0 +1,1 @@
+"""Lambda handlers, the Firehose-compatible delivery service and the local event runner."""

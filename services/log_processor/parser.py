@@ -1,0 +1,255 @@
+"""Parse Apache and Nginx combined-format access-log lines into staged JSON records.
+
+One compiled regular expression splits the line; quoted fields accept Apache's
+`\\"` and nginx's `\\x22` escapes. Records are encoded by hand with the C string
+escaper of the `json` module, because `json.dumps` of a 30-field dict costs
+more per line than everything else together (see bench/bench_streams.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
+
+from services.log_processor import classify
+from services.log_processor.clients import ClientAddressHasher
+from services.log_processor.timestamps import InvalidTimestamp, TimestampConverter
+
+# Longest path, query, referrer or user agent a record keeps; longer values are cut and the record is flagged
+# `truncated` with the original line's length and SHA-256, so every record stays far below Firehose's
+# 1,000 KiB record limit.
+MAX_FIELD_CHARS = 8192
+
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
+LINE_PATTERN = re.compile(
+    r"(\S+) (\S+) (\S+) \[([^\]]*)\] " + _QUOTED + r" (\S+) (\S+)"
+    r"(?: " + _QUOTED + " " + _QUOTED + r"(?: .*)?)?"
+)
+_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})|\\(.)")
+_PROTOCOLS = {"HTTP/2.0": "HTTP/2", "HTTP/3.0": "HTTP/3"}
+CACHE_LIMIT = 50_000
+
+
+class RejectedLine(Exception):
+    """A line that cannot become a record; `reason` is the quarantine reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class EncodedRecord(NamedTuple):
+    """One staged record: its JSON line (ending in a newline), partition date and truncation flag."""
+
+    data: bytes
+    dt: str
+    truncated: bool
+
+
+def _unescape(value: str) -> str:
+    """Undo the web servers' escapes: `\\xHH` to the character, `\\"` and `\\\\` to the escaped character."""
+    if "\\" not in value:
+        return value
+    return _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)) if match.group(1) else match.group(2), value)
+
+
+def _json(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+class AccessLogParser:
+    """Turn lines of one object into encoded records; keeps caches across lines and objects.
+
+    Most of a record repeats across lines (the time of a busy second, the client, the request, the user
+    agent), so each part is encoded once per distinct input text and cached as a JSON fragment.
+    """
+
+    def __init__(self, ip_hash_key: bytes) -> None:
+        self.timestamps = TimestampConverter()
+        self.clients = ClientAddressHasher(ip_hash_key)
+        self._time_fragments: dict[str, tuple[str, str]] = {}
+        self._client_fragments: dict[str, str] = {}
+        self._request_fragments: dict[str, tuple[str, int | None]] = {}
+        self._agent_fragments: dict[str | None, str] = {}
+        self._encoded: dict[str, str] = {}
+
+    def encode_line(self, line: str, raw_length: int, source: str, line_number: int) -> EncodedRecord:
+        """Return the record of one line (without its newline); raise RejectedLine with a reason code.
+
+        `source` is `bucket/key`; `raw_length` is the line's length in bytes, kept when fields are truncated.
+        """
+        match = LINE_PATTERN.fullmatch(line)
+        if match is None:
+            raise RejectedLine("unparseable_line", "line does not match the combined log format")
+        host, _ident, remote_user, time_text, request, status_text, bytes_text, referrer, agent = match.groups()
+        if len(line) > MAX_FIELD_CHARS:
+            return self._encode_long_line(line, raw_length, source, line_number)
+
+        time_fragment, dt = self._time_fragment(time_text)
+        request_fragment, query_user_id = self._request_fragment(request)
+        if remote_user.isdecimal() and len(remote_user) < 19:
+            user_id: int | None = int(remote_user)
+        else:
+            user_id = query_user_id
+        record_id = hashlib.sha256(f"{source}:{line_number}".encode()).hexdigest()
+
+        text = (
+            f'{{"record_id":"{record_id}","source_key":{self._json_cached(source)},"line_number":{line_number},'
+            f'{time_fragment},{self._client_fragment(host)},"user_id":{_json_int(user_id)},{request_fragment},'
+            f'{self._status_fragment(status_text)},"bytes":{_json_int(_bytes(bytes_text))},'
+            f'"referrer":{self._json_cached(_optional(referrer))},{self._agent_fragment(agent)},'
+            '"truncated":false,"original_length":null,"original_sha256":null}\n'
+        )
+        return EncodedRecord(text.encode("ascii"), dt, False)
+
+    def _encode_long_line(self, line: str, raw_length: int, source: str, line_number: int) -> EncodedRecord:
+        """Encode a line longer than MAX_FIELD_CHARS: cut long fields and flag the record, without caching."""
+        match = LINE_PATTERN.fullmatch(line)
+        assert match is not None
+        host, _ident, remote_user, time_text, request, status_text, bytes_text, referrer, agent = match.groups()
+        time_fragment, dt = self._time_fragment(time_text)
+        method, path, query, protocol = _split_request(_unescape(request))
+        referrer = _optional(referrer)
+        agent = _optional(agent)
+        values = [_cut(value) for value in (path, query, referrer, agent)]
+        truncated = values != [path, query, referrer, agent]
+        path, query, referrer, agent = values
+
+        record = {
+            "method": method, "path": path, "query": query, "protocol": protocol,
+            "parameters": classify.query_parameters(query) if query else {},
+        }
+        request_fragment, query_user_id = _encode_request(record)
+        user_id = int(remote_user) if remote_user.isdecimal() and len(remote_user) < 19 else query_user_id
+        record_id = hashlib.sha256(f"{source}:{line_number}".encode()).hexdigest()
+        original = (f'{raw_length},"original_sha256":"{hashlib.sha256(line.encode()).hexdigest()}"'
+                    if truncated else 'null,"original_sha256":null')
+        text = (
+            f'{{"record_id":"{record_id}","source_key":{encode_basestring_ascii(source)},'
+            f'"line_number":{line_number},{time_fragment},{self._client_fragment(host)},'
+            f'"user_id":{_json_int(user_id)},{request_fragment},{self._status_fragment(status_text)},'
+            f'"bytes":{_json_int(_bytes(bytes_text))},"referrer":{_json(referrer)},{_encode_agent(agent)},'
+            f'"truncated":{"true" if truncated else "false"},"original_length":{original}}}\n'
+        )
+        return EncodedRecord(text.encode("ascii"), dt, truncated)
+
+    def _time_fragment(self, time_text: str) -> tuple[str, str]:
+        cached = self._time_fragments.get(time_text)
+        if cached is not None:
+            return cached
+        try:
+            ts, dt, utc_offset = self.timestamps.convert(time_text)
+        except InvalidTimestamp as exc:
+            raise RejectedLine("invalid_timestamp", str(exc)) from None
+        fragment = (f'"ts":"{ts}","dt":"{dt}","ts_local":{encode_basestring_ascii(time_text)},'
+                    f'"utc_offset":"{utc_offset}"')
+        return _remember(self._time_fragments, time_text, (fragment, dt))
+
+    def _client_fragment(self, host: str) -> str:
+        cached = self._client_fragments.get(host)
+        if cached is not None:
+            return cached
+        client = self.clients.address(host)
+        fragment = (f'"client_ip_hash":{_json(client.ip_hash)},"ip_version":{_json_int(client.ip_version)},'
+                    f'"ip_flag":{_json(client.ip_flag)},"ip_zone":{_json(client.zone)}')
+        return _remember(self._client_fragments, host, fragment)
+
+    def _request_fragment(self, request: str) -> tuple[str, int | None]:
+        cached = self._request_fragments.get(request)
+        if cached is not None:
+            return cached
+        method, path, query, protocol = _split_request(_unescape(request))
+        record = {"method": method, "path": path, "query": query, "protocol": protocol,
+                  "parameters": classify.query_parameters(query) if query else {}}
+        return _remember(self._request_fragments, request, _encode_request(record))
+
+    def _agent_fragment(self, agent: str | None) -> str:
+        cached = self._agent_fragments.get(agent)
+        if cached is not None:
+            return cached
+        return _remember(self._agent_fragments, agent, _encode_agent(_optional(agent)))
+
+    def _status_fragment(self, text: str) -> str:
+        cached = self._encoded.get(text)
+        if cached is not None:
+            return cached
+        status, flag = _status(text)
+        return _remember(self._encoded, text, f'"status":{_json_int(status)},"status_flag":{_json(flag)}')
+
+    def _json_cached(self, value: str | None) -> str:
+        if value is None:
+            return "null"
+        cached = self._encoded.get(value)
+        if cached is not None:
+            return cached
+        return _remember(self._encoded, value, encode_basestring_ascii(value))
+
+
+def _remember(cache: dict, key: Any, value: Any) -> Any:
+    """Store `value` under `key`, emptying the cache first when it is full; return `value`."""
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _optional(value: str | None) -> str | None:
+    """Return a quoted field's value unescaped, or None for a missing field or `-`."""
+    return None if value is None or value == "-" else _unescape(value)
+
+
+def _cut(value: str | None) -> str | None:
+    return value[:MAX_FIELD_CHARS] if value is not None and len(value) > MAX_FIELD_CHARS else value
+
+
+def _split_request(request: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """Split `METHOD target PROTOCOL` into method, path, query, protocol; `-` or empty gives four nulls."""
+    if request in ("-", ""):
+        return None, None, None, None
+    method, _, rest = request.partition(" ")
+    target, _, protocol = rest.rpartition(" ")
+    if not target:
+        # A request line without a protocol (HTTP/0.9 style: `GET /`).
+        target, protocol = protocol, ""
+    path, mark, query = target.partition("?")
+    return method, path, query if mark else None, _PROTOCOLS.get(protocol, protocol) or None
+
+
+def _encode_request(record: dict[str, Any]) -> tuple[str, int | None]:
+    """Encode the request's fields and what the path and query say; also return the query's user id."""
+    method, path, parameters = record["method"], record["path"], record["parameters"]
+    fragment = (
+        f'"method":{_json(method)},"path":{_json(path)},"query":{_json(record["query"])},'
+        f'"protocol":{_json(record["protocol"])},"event_type":"{classify.event_type(method, path)}",'
+        f'"product_id":{_json(classify.product_id(path, parameters))},'
+        f'"campaign_id":{_json(parameters.get("utm_campaign") or parameters.get("campaign_id"))},'
+        f'"utm_source":{_json(parameters.get("utm_source"))},"utm_medium":{_json(parameters.get("utm_medium"))}'
+    )
+    return fragment, classify.user_id("", parameters)
+
+
+def _encode_agent(agent: str | None) -> str:
+    device = classify.device_class(agent)
+    return (f'"user_agent":{_json(agent)},"device_class":"{device}",'
+            f'"is_bot":{"true" if device == "bot" else "false"}')
+
+
+def _status(text: str) -> tuple[int | None, str | None]:
+    if text == "-":
+        return None, "missing"
+    if text.isdecimal() and len(text) == 3 and "100" <= text <= "599":
+        return int(text), None
+    return None, "invalid"
+
+
+def _bytes(text: str) -> int | None:
+    if text == "-":
+        return 0
+    return int(text) if text.isdecimal() else None

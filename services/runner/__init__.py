@@ -1,0 +1,1 @@
+"""The local event runner: invokes the Lambda handlers with the event shapes AWS sends."""
