@@ -1,0 +1,1 @@
+"""DMS-compatible replicator: PostgreSQL full load and CDC written in AWS DMS's S3 target file layout."""
