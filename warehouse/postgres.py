@@ -1,0 +1,54 @@
+"""The local stand-in engine: Redshift statements translated for PostgreSQL, COPY emulated from S3."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import psycopg2
+from sqlglot import exp
+
+from warehouse.copy_emulation import copy_parquet
+from warehouse.errors import SqlExecutionError
+from warehouse.runner import Row, Runner, used_parameters
+from warehouse.translate import to_postgres
+
+if TYPE_CHECKING:
+    from shoplake.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class PostgresRunner(Runner):
+    """One autocommit connection to `settings.warehouse_dsn()`; transactions are explicit BEGIN/COMMIT."""
+
+    engine = "postgres"
+
+    def __init__(self, settings: Settings) -> None:
+        from shoplake import aws
+
+        self._settings = settings
+        self._connection = psycopg2.connect(settings.warehouse_dsn())
+        self._connection.autocommit = True
+        self._s3 = aws.client("s3", settings)
+
+    def execute(self, statement: exp.Expression, params: Mapping[str, Any] | None, *, where: str) -> list[Row]:
+        bound = used_parameters(statement, params)
+        if isinstance(statement, exp.Copy):
+            copy_parquet(self._connection, statement, self._s3, where=where)
+            return []
+
+        sql = to_postgres(statement)
+        log.debug("%s: %s", where, sql)
+        try:
+            with self._connection.cursor() as cursor:
+                cursor.execute(sql, bound or None)
+                return list(cursor.fetchall()) if cursor.description else []
+        except psycopg2.Error as exc:
+            message = (exc.pgerror or str(exc)).strip()
+            raise SqlExecutionError(f"{where} failed on the PostgreSQL warehouse {self._settings.warehouse_db}: "
+                                    f"{message}; statement: {sql[:300]}") from exc
+
+    def close(self) -> None:
+        self._connection.close()
