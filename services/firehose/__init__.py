@@ -1,0 +1,1 @@
+"""A Firehose-compatible delivery service for the local profiles (`python -m services.firehose`)."""
