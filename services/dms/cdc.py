@@ -22,7 +22,7 @@ import select
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from services.dms.catalog import SourceTable, describe_table, selected_tables
@@ -37,7 +37,7 @@ from services.dms.errors import (
 )
 from services.dms.files import cdc_file_key, encode_rows, next_cdc_file_name
 from services.dms.source import connect_replication, current_wal_lsn, slot_status
-from services.dms.target import Checkpoint, format_lsn
+from services.dms.target import format_lsn
 from services.dms.values import format_dms_timestamp
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ class CdcStream:
 
     def _add_transaction(self, changes: list[Change], commit: Commit, lsn: int) -> None:
         """Convert one committed transaction to output rows and add it to the batch whole."""
-        committed_at = commit.committed_at or datetime.now(timezone.utc)
+        committed_at = commit.committed_at or datetime.now(UTC)
         try:
             rows = self._transaction_rows(changes, committed_at, lsn)
         except SchemaMismatch:
@@ -261,7 +261,7 @@ class CdcStream:
             self.on_flush(report)
 
     def _write_files(self, batch: Batch) -> FlushReport:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         name = next_cdc_file_name(now, self.checkpoint.last_cdc_file)
         for qualified, rows in batch.rows.items():
             table = self.tables[qualified]
@@ -272,7 +272,7 @@ class CdcStream:
         self.files_written += len(batch.rows)
         log.info("CDC file %s: %d rows in %d tables up to LSN %s", name, batch.row_count, len(batch.rows),
                  format_lsn(batch.last_lsn or 0))
-        return FlushReport(name, datetime.now(timezone.utc), {name: len(rows) for name, rows in batch.rows.items()},
+        return FlushReport(name, datetime.now(UTC), {name: len(rows) for name, rows in batch.rows.items()},
                            batch.first_commit_at, batch.last_commit_at, batch.last_lsn or 0)
 
     def _save_position(self, lsn: int, committed_at: datetime | None, file_name: str | None) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import io
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -42,7 +42,7 @@ def load_file_key(target: S3Target, table: SourceTable, number: int) -> str:
 
 def cdc_file_name(written_at: datetime) -> str:
     """Return the CDC file stem for a UTC write time: `YYYYMMDD-HHMMSSfff` (milliseconds)."""
-    written_at = written_at.astimezone(timezone.utc)
+    written_at = written_at.astimezone(UTC)
     return written_at.strftime(CDC_NAME_FORMAT) + f"{written_at.microsecond // 1000:03d}"
 
 
@@ -101,8 +101,8 @@ def encode_rows(target: S3Target, table: SourceTable, rows: Sequence[Sequence[An
 
 
 def _encode_parquet(target: S3Target, schema: pa.Schema, rows: Sequence[Sequence[Any]]) -> bytes:
-    columns = list(zip(*rows)) if rows else [[] for _ in schema]
-    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema)]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)]
     table = pa.Table.from_arrays(arrays, schema=schema)
     buffer = io.BytesIO()
     compression = "gzip" if target.compression == "GZIP" else "none"

@@ -13,7 +13,7 @@ only when every table is in S3. A full load that dies half-way is simply run aga
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from psycopg2 import sql
 
@@ -49,7 +49,7 @@ def run_full_load(context: TaskContext) -> dict[str, int]:
         connection.close()
 
     checkpoint = Checkpoint(slot=context.config.slot_name, full_load_lsn=format_lsn(consistent_lsn),
-                            full_load_completed_at=format_dms_timestamp(datetime.now(timezone.utc)),
+                            full_load_completed_at=format_dms_timestamp(datetime.now(UTC)),
                             full_load_rows=counts)
     context.store.write_checkpoint(checkpoint)
     log.info("full load done at LSN %s: %s", checkpoint.full_load_lsn, counts)
@@ -85,7 +85,7 @@ def _copy_table(context: TaskContext, connection, table: SourceTable) -> int:
         cursor.itersize = FETCH_ROWS
         cursor.execute(query)
         for record in cursor:
-            values = [None if text is None else parse(text) for parse, text in zip(parsers, record)]
+            values = [None if text is None else parse(text) for parse, text in zip(parsers, record, strict=True)]
             pending.append(values)
             pending_bytes += sum(len(text) + FIELD_OVERHEAD_BYTES for text in record if text is not None)
             if pending_bytes >= max_bytes:
@@ -101,7 +101,7 @@ def _copy_table(context: TaskContext, connection, table: SourceTable) -> int:
 
 def _write_load_file(context: TaskContext, table: SourceTable, number: int, rows: list[list], prefix: list) -> int:
     target = context.config.target
-    loaded_at = [format_dms_timestamp(datetime.now(timezone.utc))] if target.timestamp_column else []
+    loaded_at = [format_dms_timestamp(datetime.now(UTC))] if target.timestamp_column else []
     output = [prefix + loaded_at + values for values in rows]
     body = encode_rows(target, table, output, with_op=target.include_op_for_full_load)
     context.store.put(load_file_key(target, table, number), body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,5 +100,5 @@ def _lag_seconds(lag_bytes: int, checkpoint) -> float:
     reference = checkpoint.cdc_committed_at or checkpoint.full_load_completed_at
     if reference is None:
         return 0.0
-    then = datetime.strptime(reference, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
-    return round((datetime.now(timezone.utc) - then).total_seconds(), 3)
+    then = datetime.strptime(reference, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+    return round((datetime.now(UTC) - then).total_seconds(), 3)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -109,7 +109,7 @@ def _parse_timestamptz(text: str) -> datetime:
     value = _parse_timestamp(text)
     if value.tzinfo is None:
         raise ValueConversionError(f"timestamptz value {text!r} has no UTC offset")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _parse_time(text: str) -> time:
@@ -140,8 +140,10 @@ SIMPLE_TYPES: dict[str, tuple[pa.DataType, Callable[[str], Any]]] = {
 def format_dms_timestamp(moment: datetime) -> str:
     """Format a commit or load time as DMS's TimestampColumnName does: `yyyy-MM-dd HH:mm:ss.SSSSSS` in UTC."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # strftime's %Y drops leading zeros for years before 1000 on glibc, so format the fields directly.
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+            f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}")
 
 
 def format_csv_value(value: Any) -> str:
