@@ -1,0 +1,1 @@
+"""The sample-data generator: one synthetic shop across all four sources, with planted faults."""

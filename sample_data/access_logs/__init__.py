@@ -1,0 +1,1 @@
+"""Web-server access logs: sessions of hits, planted malformed lines and combined-format files."""

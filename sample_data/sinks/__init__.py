@@ -1,0 +1,1 @@
+"""Writers that put generated records where the pipeline reads them."""
