@@ -21,10 +21,11 @@ class InputCounts:
     rows_out: int
     quarantined: int = 0
     duplicates_removed: int = 0
+    superseded: int = 0  # older changes to a key that a later change in the same batch replaces
 
     @property
     def balanced(self) -> bool:
-        return self.rows_in == self.rows_out + self.quarantined + self.duplicates_removed
+        return self.rows_in == self.rows_out + self.quarantined + self.duplicates_removed + self.superseded
 
 
 @dataclass
@@ -36,12 +37,13 @@ class RunReport:
     inputs: dict[str, InputCounts] = field(default_factory=dict)
     outputs: dict[str, int] = field(default_factory=dict)
 
-    def add_input(self, name: str, rows_in: int, rows_out: int, quarantined: int = 0, duplicates_removed: int = 0) -> None:
-        counts = InputCounts(rows_in, rows_out, quarantined, duplicates_removed)
+    def add_input(self, name: str, rows_in: int, rows_out: int, quarantined: int = 0, duplicates_removed: int = 0,
+                  superseded: int = 0) -> None:
+        counts = InputCounts(rows_in, rows_out, quarantined, duplicates_removed, superseded)
         if not counts.balanced:
             raise UnbalancedCountsError(
                 f"{self.job} {self.logical_date}: input {name} has {rows_in} rows in but {rows_out} out, "
-                f"{quarantined} quarantined and {duplicates_removed} duplicates removed"
+                f"{quarantined} quarantined, {duplicates_removed} duplicates removed and {superseded} superseded"
             )
         self.inputs[name] = counts
 
@@ -59,6 +61,7 @@ class RunReport:
                 "rows_out": sum(counts.rows_out for counts in self.inputs.values()),
                 "quarantined": sum(counts.quarantined for counts in self.inputs.values()),
                 "duplicates_removed": sum(counts.duplicates_removed for counts in self.inputs.values()),
+                "superseded": sum(counts.superseded for counts in self.inputs.values()),
             },
         }
 
