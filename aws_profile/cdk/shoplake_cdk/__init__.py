@@ -1,0 +1,1 @@
+"""Constructs of shoplake's AWS deployment, one module per part of the pipeline."""
