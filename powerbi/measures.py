@@ -11,7 +11,9 @@ SQL, so a change here reaches both. Two kinds of measure exist:
 - a derived measure combines other measures: `{Name}` in `sql` stands for the
   measure called Name, as `[Name]` does in the DAX.
 
-Revenue counts order lines of paid, shipped or delivered orders, in US dollars.
+Revenue counts order lines in US dollars, except those of cancelled or refunded orders
+(net revenue, as in the `mart.product_sales` view). Customer measures count
+payments of known customers, as `mart.customer_behaviour` does.
 Bot sessions are excluded from every traffic measure. A blank boolean counts as
 false in DAX, so the SQL uses COALESCE(..., FALSE) where the DAX compares with
 FALSE().
@@ -39,8 +41,8 @@ FORMATS = {
     "seconds": ("#,0.0", ",.1f"),
 }
 
-REVENUE_STATUSES_DAX = '{"PAID", "SHIPPED", "DELIVERED"}'
-REVENUE_STATUSES_SQL = "('PAID', 'SHIPPED', 'DELIVERED')"
+EXCLUDED_STATUSES_DAX = '{"CANCELLED", "REFUNDED"}'
+NET_LINE_SQL = "f.order_status IN ('CANCELLED', 'REFUNDED')"
 HUMAN_SESSION_SQL = "NOT COALESCE(f.is_bot, FALSE)"
 ATTRIBUTED_PAYMENT_SQL = "f.payment_status = 'CAPTURED' AND f.campaign_key <> -1"
 
@@ -96,38 +98,38 @@ def _divide(numerator: str, denominator: str) -> str:
 PRODUCT_MEASURES = (
     Measure(
         "Revenue", "product_sales", "fact_product_sales", "currency",
-        "Order-line amount in US dollars of paid, shipped or delivered orders.",
+        "Order-line amount in US dollars, without cancelled or refunded orders.",
         dax=(
             "CALCULATE(\n"
             "    SUM(fact_product_sales[line_amount_usd]),\n"
-            f"    KEEPFILTERS(fact_product_sales[order_status] IN {REVENUE_STATUSES_DAX})\n"
+            f"    KEEPFILTERS(NOT fact_product_sales[order_status] IN {EXCLUDED_STATUSES_DAX})\n"
             ")"
         ),
-        sql=f"SUM(CASE WHEN f.order_status IN {REVENUE_STATUSES_SQL} THEN f.line_amount_usd END)",
+        sql=f"SUM(CASE WHEN {NET_LINE_SQL} THEN NULL ELSE f.line_amount_usd END)",
         fact="fact_product_sales",
     ),
     Measure(
         "Orders", "product_sales", "fact_product_sales", "count",
-        "Distinct paid, shipped or delivered orders.",
+        "Distinct orders that are not cancelled or refunded.",
         dax=(
             "CALCULATE(\n"
             "    DISTINCTCOUNT(fact_product_sales[order_id]),\n"
-            f"    KEEPFILTERS(fact_product_sales[order_status] IN {REVENUE_STATUSES_DAX})\n"
+            f"    KEEPFILTERS(NOT fact_product_sales[order_status] IN {EXCLUDED_STATUSES_DAX})\n"
             ")"
         ),
-        sql=_nonzero(f"COUNT(DISTINCT CASE WHEN f.order_status IN {REVENUE_STATUSES_SQL} THEN f.order_id END)"),
+        sql=_nonzero(f"COUNT(DISTINCT CASE WHEN {NET_LINE_SQL} THEN NULL ELSE f.order_id END)"),
         fact="fact_product_sales",
     ),
     Measure(
         "Units Sold", "product_sales", "fact_product_sales", "count",
-        "Quantity sold on paid, shipped or delivered orders.",
+        "Quantity sold, without cancelled or refunded orders.",
         dax=(
             "CALCULATE(\n"
             "    SUM(fact_product_sales[quantity]),\n"
-            f"    KEEPFILTERS(fact_product_sales[order_status] IN {REVENUE_STATUSES_DAX})\n"
+            f"    KEEPFILTERS(NOT fact_product_sales[order_status] IN {EXCLUDED_STATUSES_DAX})\n"
             ")"
         ),
-        sql=f"SUM(CASE WHEN f.order_status IN {REVENUE_STATUSES_SQL} THEN f.quantity END)",
+        sql=f"SUM(CASE WHEN {NET_LINE_SQL} THEN NULL ELSE f.quantity END)",
         fact="fact_product_sales",
     ),
     Measure(
@@ -138,6 +140,9 @@ PRODUCT_MEASURES = (
     ),
 )
 
+KNOWN_CUSTOMER_DAX = "KEEPFILTERS(fact_transactions[customer_key] <> -1)"
+KNOWN_CUSTOMER_SQL = "f.customer_key <> -1"
+
 CUSTOMER_MEASURES = (
     Measure(
         "Customers", "customer_behaviour", "dim_customer", "count",
@@ -147,71 +152,67 @@ CUSTOMER_MEASURES = (
         fact="dim_customer",
     ),
     Measure(
-        "Ordering Customers", "customer_behaviour", "fact_product_sales", "count",
-        "Distinct customers with at least one paid, shipped or delivered order.",
-        dax=(
-            "CALCULATE(\n"
-            "    DISTINCTCOUNT(fact_product_sales[customer_key]),\n"
-            f"    KEEPFILTERS(fact_product_sales[order_status] IN {REVENUE_STATUSES_DAX})\n"
-            ")"
-        ),
-        sql=_nonzero(f"COUNT(DISTINCT CASE WHEN f.order_status IN {REVENUE_STATUSES_SQL} THEN f.customer_key END)"),
-        fact="fact_product_sales",
+        "Customer Orders", "customer_behaviour", "fact_transactions", "count",
+        "Distinct orders of known customers that have at least one payment, whatever its status.",
+        dax=f"CALCULATE(DISTINCTCOUNT(fact_transactions[order_id]), {KNOWN_CUSTOMER_DAX})",
+        sql=_nonzero(f"COUNT(DISTINCT CASE WHEN {KNOWN_CUSTOMER_SQL} THEN f.order_id END)"),
+        fact="fact_transactions",
     ),
     Measure(
-        "Repeat Customers", "customer_behaviour", "fact_product_sales", "count",
-        "Customers with two or more paid, shipped or delivered orders.",
-        dax="COUNTROWS(FILTER(VALUES(fact_product_sales[customer_key]), [Orders] >= 2))",
+        "Ordering Customers", "customer_behaviour", "fact_transactions", "count",
+        "Known customers with at least one order that has a payment.",
+        dax=f"CALCULATE(DISTINCTCOUNT(fact_transactions[customer_key]), {KNOWN_CUSTOMER_DAX})",
+        sql=_nonzero(f"COUNT(DISTINCT CASE WHEN {KNOWN_CUSTOMER_SQL} THEN f.customer_key END)"),
+        fact="fact_transactions",
+    ),
+    Measure(
+        "Repeat Customers", "customer_behaviour", "fact_transactions", "count",
+        "Known customers with two or more orders that have a payment.",
+        dax="COUNTROWS(FILTER(VALUES(fact_transactions[customer_key]), [Customer Orders] >= 2))",
         sql=_nonzero("COUNT(CASE WHEN g.inner_value >= 2 THEN 1 END)"),
-        fact="fact_product_sales",
+        fact="fact_transactions",
         per="f.customer_key",
-        inner=f"COUNT(DISTINCT CASE WHEN f.order_status IN {REVENUE_STATUSES_SQL} THEN f.order_id END)",
+        inner=f"COUNT(DISTINCT CASE WHEN {KNOWN_CUSTOMER_SQL} THEN f.order_id END)",
     ),
     Measure(
-        "Repeat Customer Rate", "customer_behaviour", "fact_product_sales", "percent",
+        "Repeat Customer Rate", "customer_behaviour", "fact_transactions", "percent",
         "Share of ordering customers who ordered more than once.",
         dax=_divide("Repeat Customers", "Ordering Customers"),
         sql=_ratio("Repeat Customers", "Ordering Customers"),
     ),
     Measure(
-        "Customer Lifetime Value", "customer_behaviour", "fact_product_sales", "currency",
-        "Revenue per ordering customer over the whole loaded history.",
-        dax=_divide("Revenue", "Ordering Customers"),
-        sql=_ratio("Revenue", "Ordering Customers"),
-    ),
-    Measure(
         "Captured Payments", "customer_behaviour", "fact_transactions", "currency",
-        "Captured payment amounts in US dollars.",
+        "Captured payment amounts of known customers, in US dollars.",
         dax=(
             "CALCULATE(\n"
             "    SUM(fact_transactions[amount_usd]),\n"
-            "    KEEPFILTERS(fact_transactions[payment_status] = \"CAPTURED\")\n"
+            "    KEEPFILTERS(fact_transactions[payment_status] = \"CAPTURED\"),\n"
+            f"    {KNOWN_CUSTOMER_DAX}\n"
             ")"
         ),
-        sql="SUM(CASE WHEN f.payment_status = 'CAPTURED' THEN f.amount_usd END)",
+        sql=f"SUM(CASE WHEN f.payment_status = 'CAPTURED' AND {KNOWN_CUSTOMER_SQL} THEN f.amount_usd END)",
         fact="fact_transactions",
+    ),
+    Measure(
+        "Customer Lifetime Value", "customer_behaviour", "fact_transactions", "currency",
+        "Captured payments per ordering customer over the whole loaded history.",
+        dax=_divide("Captured Payments", "Ordering Customers"),
+        sql=_ratio("Captured Payments", "Ordering Customers"),
     ),
 )
 
 
-def _unique_pairs_dax(event_type: str) -> str:
+def _event_count_dax(event_type: str) -> str:
     return (
-        "COUNTROWS(\n"
-        "    CALCULATETABLE(\n"
-        "        SUMMARIZE(\n"
-        "            fact_campaign_interactions,\n"
-        "            fact_campaign_interactions[campaign_key],\n"
-        "            fact_campaign_interactions[customer_key]\n"
-        "        ),\n"
-        f"        KEEPFILTERS(fact_campaign_interactions[event_type] = \"{event_type}\")\n"
-        "    )\n"
+        "CALCULATE(\n"
+        "    COUNTROWS(fact_campaign_interactions),\n"
+        f"    KEEPFILTERS(fact_campaign_interactions[event_type] = \"{event_type}\")\n"
         ")"
     )
 
 
-def _unique_pairs_sql(event_type: str) -> str:
-    pair = "CAST(f.campaign_key AS VARCHAR(20)) || ':' || CAST(f.customer_key AS VARCHAR(20))"
-    return _nonzero(f"COUNT(DISTINCT CASE WHEN f.event_type = '{event_type}' THEN {pair} END)")
+def _event_count_sql(event_type: str) -> str:
+    return _nonzero(f"COUNT(CASE WHEN f.event_type = '{event_type}' THEN 1 END)")
 
 
 def _attributed_dax(expression: str, extra_filter: str = "") -> str:
@@ -226,37 +227,37 @@ def _attributed_dax(expression: str, extra_filter: str = "") -> str:
 
 CAMPAIGN_MEASURES = (
     Measure(
-        "Recipients", "campaign_effectiveness", "fact_campaign_interactions", "count",
-        "Distinct campaign and customer pairs with a sent e-mail.",
-        dax=_unique_pairs_dax("sent"),
-        sql=_unique_pairs_sql("sent"),
+        "Emails Sent", "campaign_effectiveness", "fact_campaign_interactions", "count",
+        "Campaign e-mails sent (sent events).",
+        dax=_event_count_dax("sent"),
+        sql=_event_count_sql("sent"),
         fact="fact_campaign_interactions",
     ),
     Measure(
-        "Unique Opens", "campaign_effectiveness", "fact_campaign_interactions", "count",
-        "Distinct campaign and customer pairs with an open event.",
-        dax=_unique_pairs_dax("open"),
-        sql=_unique_pairs_sql("open"),
+        "Opens", "campaign_effectiveness", "fact_campaign_interactions", "count",
+        "Campaign e-mail open events.",
+        dax=_event_count_dax("open"),
+        sql=_event_count_sql("open"),
         fact="fact_campaign_interactions",
     ),
     Measure(
-        "Unique Clicks", "campaign_effectiveness", "fact_campaign_interactions", "count",
-        "Distinct campaign and customer pairs with a click event.",
-        dax=_unique_pairs_dax("click"),
-        sql=_unique_pairs_sql("click"),
+        "Clicks", "campaign_effectiveness", "fact_campaign_interactions", "count",
+        "Campaign e-mail click events.",
+        dax=_event_count_dax("click"),
+        sql=_event_count_sql("click"),
         fact="fact_campaign_interactions",
     ),
     Measure(
         "Open Rate", "campaign_effectiveness", "fact_campaign_interactions", "percent",
-        "Unique opens per recipient.",
-        dax=_divide("Unique Opens", "Recipients"),
-        sql=_ratio("Unique Opens", "Recipients"),
+        "Opens per e-mail sent.",
+        dax=_divide("Opens", "Emails Sent"),
+        sql=_ratio("Opens", "Emails Sent"),
     ),
     Measure(
         "Click-Through Rate", "campaign_effectiveness", "fact_campaign_interactions", "percent",
-        "Unique clicks per recipient.",
-        dax=_divide("Unique Clicks", "Recipients"),
-        sql=_ratio("Unique Clicks", "Recipients"),
+        "Clicks per e-mail sent.",
+        dax=_divide("Clicks", "Emails Sent"),
+        sql=_ratio("Clicks", "Emails Sent"),
     ),
     Measure(
         "Attributed Orders", "campaign_effectiveness", "fact_transactions", "count",
@@ -267,9 +268,9 @@ CAMPAIGN_MEASURES = (
     ),
     Measure(
         "Conversion Rate", "campaign_effectiveness", "fact_transactions", "percent",
-        "Attributed orders per unique click.",
-        dax=_divide("Attributed Orders", "Unique Clicks"),
-        sql=_ratio("Attributed Orders", "Unique Clicks"),
+        "Attributed orders per click.",
+        dax=_divide("Attributed Orders", "Clicks"),
+        sql=_ratio("Attributed Orders", "Clicks"),
     ),
     Measure(
         "Attributed Revenue", "campaign_effectiveness", "fact_transactions", "currency",

@@ -167,7 +167,7 @@ FACT_NETWORK_TRAFFIC = Table(
         _key("campaign_key"),
         _timestamp("session_start"),
         _timestamp("session_end"),
-        Column("duration_s", "double", "DOUBLE PRECISION"),
+        _int("duration_s"),
         _int("page_views"),
         _int("click_events"),
         _int("asset_requests"),
