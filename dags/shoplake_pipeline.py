@@ -6,8 +6,9 @@ ingest (access logs, campaign events, source DB, catalog, in parallel)
 quality gate -> publish (dashboard, Data Docs), then a teardown task that
 alerts when the run took longer than expected.
 
-Each run covers the data interval [D 00:00, D+1 00:00) UTC and writes only
-partition `dt=D`, so clearing and re-running a date is safe. The tasks call
+A scheduled run for day D starts after D ends (its data interval is
+[D 00:00, D+1 00:00) UTC, its logical date D) and writes only partition
+`dt=D`, so clearing and re-running a date is safe. The tasks call
 `shoplake.pipeline`, which imports each stage when the task runs: parsing this
 file imports nothing heavy and does no I/O. The stages go through
 `shoplake.adapters`, so this file is the same on every profile.
@@ -15,6 +16,7 @@ file imports nothing heavy and does no I/O. The stages go through
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 import pendulum
@@ -25,27 +27,16 @@ DAG_ID = "shoplake_pipeline"
 OWNER = "shoplake-data"
 START_DATE = pendulum.datetime(2026, 11, 2, tz="UTC")
 RETRIES = 3
-RETRY_DELAY = timedelta(seconds=30)
+# Tests shorten the first retry delay through the environment; reading it is no I/O.
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("SHOPLAKE_PIPELINE_RETRY_DELAY_S", "30")))
 MAX_RETRY_DELAY = timedelta(minutes=10)
 STAGE_TIMEOUT = timedelta(hours=1)
 
 
-def _run_stage(stage: str, data_interval_start: datetime, ti) -> dict:
-    from shoplake.pipeline.runtime import run_stage
+def _run(kind: str, name: str, logical_date: datetime, ti) -> dict:
+    from shoplake.pipeline.runtime import run_airflow_task
 
-    return run_stage(stage, data_interval_start, ti.try_number)
-
-
-def _run_gate(gate: str, data_interval_start: datetime, ti) -> dict:
-    from shoplake.pipeline.runtime import run_gate
-
-    return run_gate(gate, data_interval_start, ti.try_number)
-
-
-def _publish_data_docs(data_interval_start: datetime, ti) -> dict:
-    from shoplake.pipeline.runtime import run_publish_data_docs
-
-    return run_publish_data_docs(data_interval_start, ti.try_number)
+    return run_airflow_task(kind, name, logical_date, ti)
 
 
 def _check_run_duration(**context) -> dict:
@@ -61,12 +52,12 @@ def _notify_task_failure(context) -> None:
 
 
 def stage(stage_name: str) -> PythonOperator:
-    return PythonOperator(task_id=stage_name, python_callable=_run_stage, op_kwargs={"stage": stage_name})
+    return PythonOperator(task_id=stage_name, python_callable=_run, op_kwargs={"kind": "stage", "name": stage_name})
 
 
 def gate(gate_name: str) -> PythonOperator:
-    return PythonOperator(task_id=f"{gate_name}_quality_gate", python_callable=_run_gate,
-                          op_kwargs={"gate": gate_name})
+    return PythonOperator(task_id=f"{gate_name}_quality_gate", python_callable=_run,
+                          op_kwargs={"kind": "gate", "name": gate_name})
 
 
 default_args = {
@@ -109,7 +100,7 @@ with DAG(
 
     with TaskGroup("publish") as publish:
         stage("dashboard")
-        PythonOperator(task_id="data_docs", python_callable=_publish_data_docs)
+        PythonOperator(task_id="data_docs", python_callable=_run, op_kwargs={"kind": "data_docs", "name": "data_docs"})
 
     run_duration = PythonOperator(task_id="check_run_duration", python_callable=_check_run_duration,
                                   retries=0, on_failure_callback=None)

@@ -24,25 +24,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def partition_date(interval_start: datetime | date | str) -> date:
-    """Return the UTC calendar date that a data interval starting at `interval_start` covers."""
-    if isinstance(interval_start, str):
-        interval_start = datetime.fromisoformat(interval_start)
-    if isinstance(interval_start, datetime):
-        if interval_start.tzinfo is None:
-            raise ValueError(f"interval start {interval_start} has no time zone; pass an aware UTC datetime")
-        return interval_start.astimezone(UTC).date()
-    return interval_start
+def partition_date(logical_date: datetime | date | str) -> date:
+    """Return the UTC calendar date of a run's logical date: the `dt=` partition the run writes.
+
+    The DAG's timetable makes a scheduled run's logical date the start of its day;
+    a manual run (`airflow dags test DAG D`) has logical date D too, although
+    Airflow then reports the interval of the day before as its data interval.
+    """
+    if isinstance(logical_date, str):
+        logical_date = datetime.fromisoformat(logical_date)
+    if isinstance(logical_date, datetime):
+        if logical_date.tzinfo is None:
+            raise ValueError(f"logical date {logical_date} has no time zone; pass an aware UTC datetime")
+        return logical_date.astimezone(UTC).date()
+    return logical_date
 
 
-def run_stage(stage: str, interval_start: datetime | date | str, try_number: int = 1,
+def run_stage(stage: str, logical_date: datetime | date | str, try_number: int = 1,
               settings: Settings | None = None) -> dict[str, Any]:
     """Run `stage` for the interval's UTC date and return its counts; see the module doc for failures."""
-    return _run_task(stage, interval_start, try_number, settings,
+    return _run_task(stage, logical_date, try_number, settings,
                      lambda current, day: stages.resolve(stage, current)(current, day))
 
 
-def run_gate(gate: str, interval_start: datetime | date | str, try_number: int = 1,
+def run_gate(gate: str, logical_date: datetime | date | str, try_number: int = 1,
              settings: Settings | None = None) -> dict[str, Any]:
     """Run the quality gate `gate` (see `shoplake.pipeline.quality`); a failed expectation is terminal."""
     from shoplake.pipeline import quality
@@ -51,25 +56,40 @@ def run_gate(gate: str, interval_start: datetime | date | str, try_number: int =
         result = quality.run_gate(current, gate, day)
         return {"evaluated": result.evaluated, "failed": len(result.failed)}
 
-    return _run_task(f"{gate}_quality_gate", interval_start, try_number, settings, check)
+    return _run_task(f"{gate}_quality_gate", logical_date, try_number, settings, check)
 
 
-def run_publish_data_docs(interval_start: datetime | date | str, try_number: int = 1,
+def run_publish_data_docs(logical_date: datetime | date | str, try_number: int = 1,
                           settings: Settings | None = None) -> dict[str, Any]:
     """Rebuild the Data Docs site and upload it to the curated bucket."""
     from shoplake.pipeline import quality
 
-    return _run_task("data_docs", interval_start, try_number, settings,
+    return _run_task("data_docs", logical_date, try_number, settings,
                      lambda current, day: quality.publish_data_docs(current))
 
 
-def _run_task(name: str, interval_start: datetime | date | str, try_number: int, settings: Settings | None,
+def run_airflow_task(kind: str, name: str, logical_date: datetime, ti: Any) -> dict[str, Any]:
+    """Entry point of the DAG's tasks: note when the run started, then run a stage, a gate or Data Docs."""
+    from shoplake.pipeline.alerts import mark_run_started
+    from shoplake.settings import get_settings
+
+    mark_run_started(get_settings(), ti.run_id)
+    if kind == "stage":
+        return run_stage(name, logical_date, ti.try_number)
+    if kind == "gate":
+        return run_gate(name, logical_date, ti.try_number)
+    if kind == "data_docs":
+        return run_publish_data_docs(logical_date, ti.try_number)
+    raise ValueError(f"unknown task kind {kind!r}: expected stage, gate or data_docs")
+
+
+def _run_task(name: str, logical_date: datetime | date | str, try_number: int, settings: Settings | None,
               work: Callable[[Settings, date], dict[str, Any]]) -> dict[str, Any]:
     from shoplake import aws
     from shoplake.settings import get_settings
 
     settings = settings or get_settings()
-    day = partition_date(interval_start)
+    day = partition_date(logical_date)
     aws.activate(settings)
     started = time.monotonic()
     try:

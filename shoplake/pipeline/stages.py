@@ -97,7 +97,7 @@ def dashboard(settings: Settings, day: date) -> Counts:
 
 
 def _glue_job(stage: str, job_name: str, settings: Settings, day: date) -> Counts:
-    return require(stage, "shoplake.adapters.glue", "run_job")(settings, job_name, day, {})
+    return require(stage, "shoplake.adapters.glue", "run_job")(settings, job_name, day.isoformat(), {})
 
 
 STAGES: dict[str, StageFunction] = {

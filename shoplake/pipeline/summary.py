@@ -1,0 +1,136 @@
+"""The summary that `shoplake pipeline demo` prints: rows per zone and table, quarantine, durations, links."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+from shoplake.pipeline.datasets import json_lines, list_keys, read_object
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from shoplake.settings import Settings
+
+log = logging.getLogger(__name__)
+ROW_FORMATS = (".jsonl", ".json.gz", ".gz", ".parquet")
+STAR_TABLES = ("dim_date", "dim_customer", "dim_product", "dim_campaign", "fact_network_traffic",
+               "fact_transactions", "fact_product_sales", "fact_campaign_interactions")
+
+
+def zone_tables(settings: Settings) -> list[tuple[str, str, int, int | None]]:
+    """Return (zone, table, objects, rows) for each top-level prefix of each bucket; rows for row formats."""
+    found = []
+    for zone in ("raw", "staging", "curated"):
+        bucket = getattr(settings.buckets, zone)
+        objects: dict[str, list[str]] = defaultdict(list)
+        for key in list_keys(bucket, ""):
+            objects[_table_of(key)].append(key)
+        for table, keys in sorted(objects.items()):
+            rows = _count_rows(bucket, keys) if zone == "staging" else None
+            found.append((zone, table, len(keys), rows))
+    return found
+
+
+def _table_of(key: str) -> str:
+    parts = key.split("/")
+    if parts[0] in ("dms", "cdc", "clean", "views", "star", "extracts") and len(parts) > 2:
+        return "/".join(parts[:2]) if parts[0] != "dms" else "/".join(parts[:3])
+    return parts[0]
+
+
+def _count_rows(bucket: str, keys: list[str]) -> int | None:
+    total = 0
+    for key in keys:
+        if key.endswith(".parquet"):
+            import io
+
+            import pyarrow.parquet as pq
+
+            total += pq.read_metadata(io.BytesIO(read_object(bucket, key))).num_rows
+        elif key.endswith((".jsonl", ".gz")):
+            total += len(json_lines(read_object(bucket, key)))
+        else:
+            return None
+    return total
+
+
+def quarantine_by_reason(settings: Settings) -> Counter[tuple[str, str]]:
+    """Count quarantined records by (stage, reason)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    bucket = settings.buckets.quarantine
+    for key in list_keys(bucket, ""):
+        for record in json_lines(read_object(bucket, key)):
+            counts[(str(record.get("stage", key.split("/")[0])), str(record.get("reason", "unknown")))] += 1
+    return counts
+
+
+def warehouse_rows(settings: Settings) -> dict[str, int | None]:
+    """Return the row count of each star-schema table, or None where the table does not exist."""
+    import psycopg2
+    from psycopg2 import sql
+
+    rows: dict[str, int | None] = {}
+    with psycopg2.connect(settings.warehouse_dsn()) as connection, connection.cursor() as cursor:
+        for table in STAR_TABLES:
+            cursor.execute("SELECT to_regclass(%s)", (f"star.{table}",))
+            if cursor.fetchone()[0] is None:
+                rows[table] = None
+                continue
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier("star"), sql.Identifier(table)))
+            rows[table] = cursor.fetchone()[0]
+    connection.close()
+    return rows
+
+
+def stage_durations(settings: Settings) -> dict[str, dict[str, float]]:
+    """Return {stage: {date: seconds}} from the stage log, keeping the last try of each."""
+    from shoplake.pipeline.runtime import stage_log_file
+
+    path = stage_log_file(settings)
+    durations: dict[str, dict[str, float]] = defaultdict(dict)
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            entry = json.loads(line)
+            durations[entry["stage"]][entry["date"]] = entry["seconds"]
+    return durations
+
+
+def print_summary(console: Console, settings: Settings, outcomes: list[Any]) -> None:
+    """Print the demo summary tables and where to open the Data Docs and the dashboard."""
+    from rich.table import Table
+
+    from shoplake.pipeline.quality import data_docs_index, data_docs_s3_url
+
+    runs = Table("date", "result", "seconds", "log", title="DAG runs")
+    for outcome in outcomes:
+        runs.add_row(outcome.logical_date.isoformat(), "success" if outcome.success else "[red]failed[/red]",
+                     f"{outcome.seconds:.0f}", str(outcome.log_file))
+    console.print(runs)
+
+    zones = Table("zone", "table", "objects", "rows", title="Lake zones")
+    for zone, table, objects, rows in zone_tables(settings):
+        zones.add_row(zone, table, str(objects), "-" if rows is None else str(rows))
+    console.print(zones)
+
+    warehouse = Table("table", "rows", title="Warehouse (star schema)")
+    for table, rows in warehouse_rows(settings).items():
+        warehouse.add_row(table, "missing" if rows is None else str(rows))
+    console.print(warehouse)
+
+    quarantine = Table("stage", "reason", "records", title="Quarantine")
+    for (stage, reason), count in sorted(quarantine_by_reason(settings).items()):
+        quarantine.add_row(stage, reason, str(count))
+    console.print(quarantine)
+
+    durations = stage_durations(settings)
+    dates = sorted({day for per_stage in durations.values() for day in per_stage})
+    timing = Table("stage", *dates, title="Stage durations (s)")
+    for stage, per_date in durations.items():
+        timing.add_row(stage, *[f"{per_date[day]:.1f}" if day in per_date else "-" for day in dates])
+    console.print(timing)
+
+    console.print(f"Data Docs: file://{data_docs_index(settings)} (copy at {data_docs_s3_url(settings)})")
+    console.print(f"Dashboard: file://{settings.data_dir / 'dashboard' / 'index.html'}")

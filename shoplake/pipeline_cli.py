@@ -1,0 +1,115 @@
+"""`shoplake pipeline run | backfill | demo | airflow-ui`: run the pipeline DAG locally."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shoplake.settings import get_settings
+
+app = typer.Typer(help="Run the pipeline DAG locally with Airflow.", no_args_is_help=True)
+console = Console()
+DEMO_START = date(2026, 11, 2)
+DEMO_DAYS = 3
+DEMO_SEED = 42
+DEMO_SCALE = 1
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"invalid date {text!r}: expected YYYY-MM-DD") from None
+
+
+def _run_dates(days: list[date]) -> list:
+    from shoplake.pipeline.airflow_local import run_dag
+
+    outcomes = []
+    for day in days:
+        with console.status(f"running {day} with 'airflow dags test' ..."):
+            outcome = run_dag(get_settings(), day)
+        colour = "green" if outcome.success else "red"
+        console.print(f"[{colour}]{day}: {'success' if outcome.success else 'failed'}[/{colour}] "
+                      f"in {outcome.seconds:.0f} s (log: {outcome.log_file})")
+        outcomes.append(outcome)
+        if not outcome.success:
+            break
+    return outcomes
+
+
+def _exit_on_failure(outcomes: list) -> None:
+    if not all(outcome.success for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("run")
+def run(day: Annotated[str, typer.Option("--date", help="Logical date (UTC) to run, YYYY-MM-DD.")]) -> None:
+    """Run the DAG for one date with 'airflow dags test' (AIRFLOW_HOME under the data folder)."""
+    _exit_on_failure(_run_dates([_parse_date(day)]))
+
+
+@app.command("backfill")
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First logical date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last logical date (inclusive), YYYY-MM-DD.")],
+) -> None:
+    """Run the DAG for each date from --start to --end in order, stopping at the first failed run."""
+    from shoplake.pipeline.airflow_local import dates_between
+
+    _exit_on_failure(_run_dates(dates_between(_parse_date(start), _parse_date(end))))
+
+
+@app.command("demo")
+def demo() -> None:
+    """Start the embedded stack, generate scale-1 sample data, run the DAG for each sample date, print a summary."""
+    from shoplake.pipeline.errors import StageMissingError
+    from shoplake.pipeline.stages import require
+    from shoplake.pipeline.summary import print_summary
+    from shoplake.stack import manager
+
+    settings = get_settings()
+    started = time.monotonic()
+    with console.status("starting the embedded stack ..."):
+        manager.up(settings)
+    console.print(f"embedded stack up; data in {settings.data_dir}")
+
+    try:
+        generate_all = require("generate", "sample_data.generate", "generate_all")
+        apply_changes = require("generate", "sample_data.generate", "apply_changes")
+    except StageMissingError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(f"generating sample data: seed {DEMO_SEED}, scale {DEMO_SCALE}, {DEMO_DAYS} days from {DEMO_START}")
+    generate_all(settings, seed=DEMO_SEED, scale=DEMO_SCALE, start=DEMO_START, days=DEMO_DAYS, progress=True)
+
+    days = [DEMO_START.fromordinal(DEMO_START.toordinal() + offset) for offset in range(DEMO_DAYS)]
+    outcomes = _run_dates(days[:1])
+    if outcomes[-1].success:
+        # Source changes land after the first day's full load, so replication picks them up as CDC.
+        with console.status("applying source-database changes for CDC ..."):
+            apply_changes(settings, seed=DEMO_SEED, scale=DEMO_SCALE, start=DEMO_START, days=DEMO_DAYS)
+        outcomes += _run_dates(days[1:])
+
+    print_summary(console, settings, outcomes)
+    console.print(f"demo finished in {time.monotonic() - started:.0f} s")
+    _exit_on_failure(outcomes)
+
+
+@app.command("airflow-ui")
+def airflow_ui(port: Annotated[int, typer.Option("--port", help="Port of the web UI on 127.0.0.1.")] = 8080) -> None:
+    """Start Airflow's web UI, scheduler and DAG processor on 127.0.0.1 with the pipeline DAG; Ctrl-C stops them."""
+    from shoplake.pipeline.airflow_local import airflow_home, start_ui
+
+    settings = get_settings()
+    process = start_ui(settings, port)
+    console.print(f"Airflow UI at http://127.0.0.1:{port} (AIRFLOW_HOME {airflow_home(settings)}); "
+                  f"the admin password is in {airflow_home(settings) / 'simple_auth_manager_passwords.json.generated'}")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=30)
