@@ -85,7 +85,8 @@ def plan_changes(plan: Plan, initial: Transactions) -> tuple[list[Change], Trans
         insert = new_payment(order, "CAPTURED", order.total_amount, at, LATE_COUPONS[position % len(LATE_COUPONS)])
         changes.append(Change("late_payment", insert.statements + [set_status(order, "PAID", at)]))
 
-    abandoned = [o for o in awaiting if o not in late and not o.payments]
+    late_ids = {order.order_id for order in late}
+    abandoned = [o for o in awaiting if o.order_id not in late_ids and not o.payments]
     for order in rng.sample(abandoned, round(len(abandoned) * DELETE_ABANDONED_RATE)):
         state.orders.remove(order)
         changes.append(Change("delete_order", [("DELETE FROM shop.order_lines WHERE order_id = %s", (order.order_id,)),
