@@ -71,8 +71,8 @@ class Kit:
     def write_extract(self, table: str, day: date, data: pa.Table, parts: int = 1) -> None:
         write_extract(self.settings, table, day, data, parts)
 
-    def write_extracts(self, day: date, tables: dict[str, pa.Table]) -> None:
-        write_extracts(self.settings, day, tables)
+    def write_extracts(self, day: date, tables: dict[str, pa.Table], int96: bool = True) -> None:
+        write_extracts(self.settings, day, tables, int96)
 
     def sample_extracts(self, day: date, customers: int = 3) -> dict[str, pa.Table]:
         return sample_extracts(day, customers)
@@ -109,8 +109,13 @@ def table_checksums(connection) -> dict[str, tuple[int, str]]:
     return checksums
 
 
-def write_extract(settings, table: str, day: date, data: pa.Table, parts: int = 1) -> None:
-    """Replace the extract of `table` for `day` with `data`, split into `parts` Parquet objects."""
+def write_extract(settings, table: str, day: date, data: pa.Table, parts: int = 1, int96: bool = True) -> None:
+    """Replace the extract of `table` for `day` with `data`, split into `parts` Parquet objects.
+
+    `int96` writes timestamps as Spark does by default; pyarrow converts them to
+    nanoseconds first, which overflows outside 1677-2262, so tests of such
+    years write INT64 microseconds (Spark's TIMESTAMP_MICROS) instead.
+    """
     import boto3
 
     s3 = boto3.client("s3")
@@ -123,15 +128,15 @@ def write_extract(settings, table: str, day: date, data: pa.Table, parts: int = 
     step = max(1, -(-data.num_rows // parts))
     for index in range(parts):
         sink = io.BytesIO()
-        pq.write_table(data.slice(index * step, step), sink, use_deprecated_int96_timestamps=True)
+        pq.write_table(data.slice(index * step, step), sink, use_deprecated_int96_timestamps=int96)
         s3.put_object(Bucket=bucket, Key=f"{prefix}part-{index:05d}-{uuid.uuid4().hex[:6]}.snappy.parquet",
                       Body=sink.getvalue())
     s3.put_object(Bucket=bucket, Key=f"{prefix}_SUCCESS", Body=b"")
 
 
-def write_extracts(settings, day: date, tables: dict[str, pa.Table]) -> None:
+def write_extracts(settings, day: date, tables: dict[str, pa.Table], int96: bool = True) -> None:
     for name, data in tables.items():
-        write_extract(settings, name, day, data)
+        write_extract(settings, name, day, data, int96=int96)
 
 
 def date_key(day: date) -> int:
