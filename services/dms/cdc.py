@@ -21,11 +21,11 @@ import logging
 import select
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from services.dms.catalog import SourceTable, describe_table, selected_tables
+from services.dms.catalog import Column, SourceTable, describe_table, selected_tables
 from services.dms.context import TaskContext
 from services.dms.decoding import UNCHANGED_TOAST, Begin, Change, Commit, Tuple, parse_message
 from services.dms.errors import (
@@ -38,7 +38,7 @@ from services.dms.errors import (
 from services.dms.files import cdc_file_key, encode_rows, next_cdc_file_name
 from services.dms.source import connect_replication, current_wal_lsn, slot_status
 from services.dms.target import format_lsn
-from services.dms.values import format_dms_timestamp
+from services.dms.values import column_type, format_dms_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class CdcStream:
             rows = self._transaction_rows(changes, committed_at, lsn)
         except SchemaMismatch:
             self._flush(None)
-            self._reload_tables({f"{change.schema}.{change.table}" for change in changes})
+            self._adopt_layouts(changes)
             rows = self._transaction_rows(changes, committed_at, lsn, after_reload=True)
 
         batch = self.batch
@@ -228,11 +228,21 @@ class CdcStream:
                 raise ValueConversionError(f"{table.qualified} at LSN {format_lsn(lsn)}: {exc}") from exc
         return rows
 
-    def _reload_tables(self, names: set[str]) -> None:
+    def _adopt_layouts(self, changes: list[Change]) -> None:
+        """Take each changed table's columns from its first change in the transaction.
+
+        The catalog shows the columns as they are now, which can be newer than the
+        change being decoded, so the change's own column list decides; the catalog
+        (or the previous layout) supplies each column's type modifier.
+        """
+        first: dict[str, Change] = {}
+        for change in changes:
+            first.setdefault(f"{change.schema}.{change.table}", change)
         with self.sql.cursor() as cursor:
-            for name in names:
+            for name, change in first.items():
                 old = self.tables[name]
-                self.tables[name] = describe_table(cursor, old.schema, old.name)
+                catalog = describe_table(cursor, old.schema, old.name)
+                self.tables[name] = layout_for_change(old, catalog, change)
                 log.warning("columns of %s changed: %s -> %s; later CDC files have the new columns", name,
                             ", ".join(old.column_names), ", ".join(self.tables[name].column_names))
         self.sql.commit()
@@ -355,3 +365,20 @@ def _fill_unchanged_toast(table: SourceTable, new: Tuple, old: Tuple | None) -> 
 
 def _key_text(table: SourceTable, columns: Tuple) -> tuple[object, ...]:
     return tuple(columns.get(name, (None, None))[1] for name in table.key)
+
+
+def layout_for_change(known: SourceTable, catalog: SourceTable, change: Change) -> SourceTable:
+    """Return the table with the columns a change carries, typed from the known or current columns.
+
+    A DELETE lists only its non-NULL old values, so it cannot show the full column
+    list; for a DELETE the current catalog's columns are used.
+    """
+    if change.new is None:
+        return catalog
+    candidates = [*known.columns, *catalog.columns]
+    columns = []
+    for name, (type_name, _) in change.new.items():
+        match = next((column for column in candidates if column.name == name and column.type.pg_type == type_name),
+                     None)
+        columns.append(match or Column(name, column_type(type_name)))
+    return replace(known, columns=tuple(columns))

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ def test_begin_and_commit_with_offset():
     assert parse_message("BEGIN 756") == Begin(756)
     commit = parse_message("COMMIT 756 (at 2026-12-05 01:45:36.363912+05:45)")
     assert isinstance(commit, Commit)
-    assert commit.committed_at == datetime(2026, 12, 4, 20, 0, 36, 363912, tzinfo=timezone.utc)
+    assert commit.committed_at == datetime(2026, 12, 4, 20, 0, 36, 363912, tzinfo=UTC)
     assert commit.committed_at.utcoffset() == timedelta(hours=5, minutes=45)
 
 

@@ -1,5 +1,5 @@
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -36,13 +36,13 @@ def test_load_file_names_count_in_hex():
 
 
 def test_cdc_file_name_is_utc_milliseconds():
-    moment = datetime(2024, 3, 1, 10, 0, 5, 123456, tzinfo=timezone.utc)
+    moment = datetime(2024, 3, 1, 10, 0, 5, 123456, tzinfo=UTC)
     assert cdc_file_name(moment) == "20240301-100005123"
     assert cdc_file_key(PARQUET, PAYMENTS, "20240301-100005123") == "dms/shop/payments/20240301-100005123.parquet"
 
 
 def test_next_cdc_file_name_sorts_after_previous():
-    moment = datetime(2024, 3, 1, 10, 0, 5, 123456, tzinfo=timezone.utc)
+    moment = datetime(2024, 3, 1, 10, 0, 5, 123456, tzinfo=UTC)
     assert next_cdc_file_name(moment, "20240301-100005123") == "20240301-100005124"
     assert next_cdc_file_name(moment, "20240301-100009000") == "20240301-100009001"
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -31,7 +31,7 @@ def test_numeric_nan_raises():
                                   "2024-03-01 05:00:00.000001-05"])
 def test_timestamptz_any_offset_is_same_utc(text):
     parsed = column_type("timestamp with time zone").parse(text)
-    assert parsed == datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=timezone.utc)
+    assert parsed == datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=UTC)
     assert parsed.utcoffset().total_seconds() == 0
 
 
