@@ -49,11 +49,15 @@ def validate_command() -> None:
 
 @app.command("generate")
 def generate_command(
-    traffic_mode: Annotated[str, typer.Option("--traffic-mode", help="Storage mode of fact_network_traffic: import or directQuery.")] = "import",
+    traffic_mode: Annotated[str, typer.Option(
+        "--traffic-mode", help="Storage mode of fact_network_traffic: import or directQuery.")] = "import",
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder to write the project into (default: powerbi/).")] = None,
 ) -> None:
     """Regenerate the PBIP project (TMDL and PBIR files) from powerbi/measures.py and powerbi/report_spec.py."""
     from powerbi.generate import POWERBI_DIR, write_project
+    from powerbi.tmdl import STORAGE_MODES
 
+    if traffic_mode not in STORAGE_MODES:
+        raise typer.BadParameter(f"{traffic_mode!r} is not a storage mode; use one of {', '.join(STORAGE_MODES)}")
     written = write_project(out or POWERBI_DIR, traffic_mode)
     typer.echo(f"wrote {len(written)} files under {out or POWERBI_DIR}")

@@ -122,6 +122,7 @@ def _layout(page: Page) -> list[dict[str, float]]:
     chart_height = (PAGE_HEIGHT - CARDS_HEIGHT - 4 * MARGIN) / 2
     chart_index = 0
     for order, visual in enumerate(page.visuals):
+        box: dict[str, float]
         if visual.kind == "cards":
             box = {"x": MARGIN, "y": MARGIN, "width": PAGE_WIDTH - 2 * MARGIN, "height": CARDS_HEIGHT}
         else:
@@ -155,10 +156,10 @@ def visual_document(visual: Visual, position: dict[str, float]) -> dict[str, Any
         for name in visual.measures
     ]
     if visual.category is None:
-        query_state = {"Values": {"projections": measure_projections}}
+        query_state: dict[str, Any] = {"Values": {"projections": measure_projections}}
     else:
         table, column = visual.category
-        category_projection = {
+        category_projection: dict[str, Any] = {
             "field": column_field(table, column),
             "queryRef": f"{table}.{column}",
             "nativeQueryRef": column,

@@ -160,6 +160,8 @@ def _is_identifier(column: model.Column) -> bool:
 
 
 def _partition_lines(table: model.Table, mode: str) -> list[str]:
+    # NOTE: the schema and table navigation steps follow the Redshift connector's navigation
+    # table (Name and Data columns); this project has not been opened in Power BI Desktop.
     steps = [
         "Source = AmazonRedshift.Database(Server, Database)",
         f'{model.WAREHOUSE_SCHEMA} = Source{{[Name = "{model.WAREHOUSE_SCHEMA}"]}}[Data]',

@@ -56,10 +56,10 @@ def schema_registry(schema_dir: Path = SCHEMA_DIR) -> Registry:
 
     def retrieve(uri: str) -> Resource:
         if not uri.startswith(pbir.SCHEMA_BASE + "/"):
-            raise NoSuchResource(ref=uri)
+            raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
         path = schema_dir / uri[len(pbir.SCHEMA_BASE) + 1:]
         if not path.is_file():
-            raise NoSuchResource(ref=uri)
+            raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
         return Resource.from_contents(json.loads(path.read_text(encoding="utf-8")))
 
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
