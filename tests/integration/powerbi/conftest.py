@@ -6,10 +6,9 @@ import dataclasses
 
 import psycopg2
 import pytest
+from powerbi_star_sample import build_rows
 from psycopg2 import sql
 from psycopg2.extras import execute_values
-
-from powerbi_star_sample import build_rows
 
 DATABASE = "powerbi_dashboard_test"
 
