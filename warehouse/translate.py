@@ -39,8 +39,11 @@ def to_postgres(statement: exp.Expression) -> str:
 
 
 def to_redshift(statement: exp.Expression) -> str:
-    """Return the Redshift text of a parsed statement, as sent to the Data API."""
-    return statement.sql(dialect=DIALECT, comments=False)
+    """Return the Redshift text of a parsed statement, as sent to the Data API, with `:name` parameters."""
+    # sqlglot's Redshift generator writes placeholders as %(name)s, which the Data API does not bind.
+    named = statement.transform(
+        lambda node: exp.var(f":{node.name}") if isinstance(node, exp.Placeholder) and node.name else node)
+    return named.sql(dialect=DIALECT, comments=False)
 
 
 def _drop_storage_clauses(create: exp.Create) -> None:

@@ -206,7 +206,8 @@ def _rejection(table_name: str, source_uri: str, data: pa.Table, column: Column,
     record = {name: render_value(data.column(name), row) for name in data.column_names}
     values = data.column(column.name)
     if check.reason == "infinite_date" and pa.types.is_temporal(values.type):
-        record[column.name] = "-infinity" if values[row].cast(pa.int64()).as_py() < 0 else "infinity"
+        number = values[row].cast(pa.int32() if pa.types.is_date32(values.type) else pa.int64()).as_py()
+        record[column.name] = "-infinity" if number < 0 else "infinity"
     return Rejection(table_name, source_uri, row + 1, column, check.reason, check.err_code,
                      str(record[column.name]), record)
 
