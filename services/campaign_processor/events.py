@@ -1,4 +1,10 @@
-"""Validation of campaign events (`event_id`, `campaign_id`, `customer_id`, `event_type`, `channel`, `ts`)."""
+"""Validation of campaign events (`event_id`, `campaign_id`, `customer_id`, `event_type`, `channel`, `ts`).
+
+Producers vary the form of valid values; each is normalised: `event_type` and `channel` are trimmed and
+lower-cased, a decimal `customer_id` string becomes an integer, and `ts` may carry any UTC offset or be
+epoch milliseconds. The campaign id is only checked to be present: whether the campaign exists is known
+to the source database, so the curated-zone job checks it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ from typing import Any, NamedTuple
 EVENT_TYPES = frozenset({"sent", "open", "click"})
 CHANNELS = frozenset({"email"})
 MAX_BIGINT = 2**63 - 1
+# Epoch milliseconds accepted for `ts`: years 2000 to 2100.
+MIN_EPOCH_MS = 946_684_800_000
+MAX_EPOCH_MS = 4_102_444_800_000
 
 
 class InvalidEvent(ValueError):
@@ -39,10 +48,10 @@ def parse_event(data: bytes) -> CampaignEvent:
     event_id = _text(document, "event_id")
     campaign_id = _text(document, "campaign_id")
     customer_id = _customer_id(document.get("customer_id"))
-    event_type = _text(document, "event_type")
+    event_type = _text(document, "event_type").strip().lower()
     if event_type not in EVENT_TYPES:
         raise InvalidEvent(f"event_type {event_type!r} is not one of {', '.join(sorted(EVENT_TYPES))}")
-    channel = _text(document, "channel")
+    channel = _text(document, "channel").strip().lower()
     if channel not in CHANNELS:
         raise InvalidEvent(f"channel {channel!r} is not one of {', '.join(sorted(CHANNELS))}")
     ts, dt = _timestamp(document.get("ts"))
@@ -65,14 +74,18 @@ def _customer_id(value: Any) -> int:
 
 
 def _timestamp(value: Any) -> tuple[str, str]:
-    if not isinstance(value, str):
-        raise InvalidEvent(f"ts {value!r} is missing or not an ISO 8601 string")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidEvent(f"ts {value!r} is not ISO 8601") from None
-    if moment.tzinfo is None:
-        raise InvalidEvent(f"ts {value!r} has no UTC offset; expected UTC with Z")
+    """Accept ISO 8601 with a UTC offset or `Z`, or epoch milliseconds as an integer."""
+    if isinstance(value, int) and not isinstance(value, bool) and MIN_EPOCH_MS <= value <= MAX_EPOCH_MS:
+        moment = datetime.fromtimestamp(value / 1000, tz=UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidEvent(f"ts {value!r} is not ISO 8601") from None
+        if moment.tzinfo is None:
+            raise InvalidEvent(f"ts {value!r} has no UTC offset; expected UTC with Z")
+    else:
+        raise InvalidEvent(f"ts {value!r} is missing, or neither ISO 8601 text nor epoch milliseconds")
     moment = moment.astimezone(UTC)
     fraction = f".{moment.microsecond // 1000:03d}" if moment.microsecond else ""
     return f"{moment:%Y-%m-%dT%H:%M:%S}{fraction}Z", f"{moment:%Y-%m-%d}"

@@ -1,19 +1,15 @@
 """Classification of one request: device class, bot flag, event type, ids from path and query.
 
-The rules, in order of precedence:
+Event type and bot flag follow the rules of docs/contracts.md ("Access-log lines"), first match wins:
+`probe` (no request line, a method other than GET/POST/PUT/DELETE/PATCH, or a target not starting with
+`/`), `asset` (under `/static/` or a static file suffix), `api` (under `/api/` or a method other than
+GET), `click` (the `/click` tracking redirect), else `page_view`. A user agent is a bot when it is `-`
+or empty or names a crawler or HTTP tool.
 
-- event type `probe`: no request line, a method outside GET/POST/PUT/PATCH/DELETE,
-  a target that is not an origin-form path (`*`, absolute URLs), or a known
-  health-check or scanner path; `api`: paths under `/api/`; `asset`: static
-  files (by extension or under `/static/` and `/assets/`); `click`: tracking
-  redirects (`/click`, `/r/`) and POSTs outside the API; otherwise `page_view`.
-- product id: the segment after `/products/`, `/product/` or `/p/`, else the
-  `product_id` or `sku` query parameter.
-- campaign id: `utm_campaign`, else `campaign_id`; `utm_source`, `utm_medium` as given.
-- user id: the `%u` field when it is a decimal customer id, else the `uid`,
-  `user_id` or `customer_id` query parameter when decimal.
-- device class from the user agent: `bot` (crawler, HTTP library or monitor
-  names), `tablet`, `mobile`, `desktop`, or `other`.
+Also: the product id is the segment after `/products/`, else the `product_id` query parameter; the
+campaign id is `utm_campaign`, else `campaign_id`; the user id is the `%u` field when it is a decimal
+customer id, else the `uid`, `user_id` or `customer_id` query parameter; the device class of a
+non-bot user agent is `tablet`, `mobile`, `desktop` or `other`.
 """
 
 from __future__ import annotations
@@ -21,16 +17,9 @@ from __future__ import annotations
 from urllib.parse import unquote_plus
 
 PAGE_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
-ASSET_EXTENSIONS = (".js", ".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".avif",
-                    ".woff", ".woff2", ".ttf", ".eot", ".map", ".mp4", ".webm")
-ASSET_PREFIXES = ("/static/", "/assets/")
-PROBE_PATHS = ("/health", "/healthz", "/status", "/server-status", "/.env", "/.git", "/wp-login.php",
-               "/wp-admin", "/xmlrpc.php", "/phpmyadmin", "/cgi-bin/", "/actuator")
-CLICK_PREFIXES = ("/click", "/r/")
-PRODUCT_PREFIXES = ("/products/", "/product/", "/p/")
-BOT_MARKERS = ("bot", "crawl", "spider", "slurp", "curl/", "wget/", "python-requests", "python-urllib",
-               "go-http-client", "java/", "libwww", "httpclient", "okhttp", "probe", "monitor", "scanner",
-               "headless", "facebookexternalhit")
+ASSET_SUFFIXES = (".css", ".js", ".png", ".jpg", ".svg", ".ico", ".woff2", ".txt", ".xml")
+PRODUCT_PREFIX = "/products/"
+BOT_MARKERS = ("bot", "crawler", "spider", "slurp", "curl", "wget", "python-requests", "headless")
 TABLET_MARKERS = ("ipad", "tablet", "kindle", "silk/", "playbook", " pad ")
 MOBILE_MARKERS = ("mobile", "iphone", "ipod", "android", "dalvik", "windows phone", "blackberry", "opera mini")
 DESKTOP_MARKERS = ("windows nt", "macintosh", "x11", "linux x86_64", "cros")
@@ -41,8 +30,8 @@ _device_cache: dict[str, str] = {}
 
 def device_class(user_agent: str | None) -> str:
     """Return `bot`, `tablet`, `mobile`, `desktop` or `other` for a user agent (cached per text)."""
-    if not user_agent or user_agent == "-":
-        return "other"
+    if user_agent is None or user_agent.strip() in ("", "-"):
+        return "bot"
     cached = _device_cache.get(user_agent)
     if cached is not None:
         return cached
@@ -66,16 +55,14 @@ def device_class(user_agent: str | None) -> str:
 
 
 def event_type(method: str | None, path: str | None) -> str:
-    """Return `probe`, `api`, `asset`, `click` or `page_view` (rules in the module docstring)."""
+    """Return `probe`, `asset`, `api`, `click` or `page_view` (rules in the module docstring)."""
     if method is None or path is None or method not in PAGE_METHODS or not path.startswith("/"):
         return "probe"
-    if path.startswith(PROBE_PATHS):
-        return "probe"
-    if path.startswith("/api/"):
-        return "api"
-    if path.endswith(ASSET_EXTENSIONS) or path.startswith(ASSET_PREFIXES):
+    if path.startswith("/static/") or path.endswith(ASSET_SUFFIXES):
         return "asset"
-    if path.startswith(CLICK_PREFIXES) or method == "POST":
+    if path.startswith("/api/") or method != "GET":
+        return "api"
+    if path == "/click":
         return "click"
     return "page_view"
 
@@ -95,11 +82,11 @@ def query_parameters(query: str) -> dict[str, str]:
 
 def product_id(path: str | None, parameters: dict[str, str]) -> str | None:
     """Return the product id named by the path or the query, or None."""
-    if path is not None and path.startswith(PRODUCT_PREFIXES):
+    if path is not None and path.startswith(PRODUCT_PREFIX):
         segment = path.split("/", 3)[2]
         if segment:
             return segment
-    return parameters.get("product_id") or parameters.get("sku") or None
+    return parameters.get("product_id") or None
 
 
 def user_id(remote_user: str, parameters: dict[str, str]) -> int | None:
