@@ -7,10 +7,9 @@ Each hit carries at most one planted kind, so every kind's count is exact.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Callable
 
-from sample_data.access_logs.sessions import Hit
+from sample_data.access_logs.sessions import SERVERS, Hit
 from sample_data.config import (
     ACCESS_LOG_FAULT_RATES,
     CUT_LAST_LINE_FILE_RATE,
@@ -37,13 +36,16 @@ def assign_files(plan: Plan, hits: list[Hit], rng: random.Random) -> dict[FileKe
         hit.write_ts = hit.file_hour + rng.randint(0, 600)
         hit.faults.append("late_line")
 
-    files: dict[FileKey, list[Hit]] = defaultdict(list)
+    # Every server rotates every hour, so a quiet hour still gets its (empty) file.
+    first_hour = int(plan.window_start.timestamp())
+    files: dict[FileKey, list[Hit]] = {(server, hour): [] for server in SERVERS
+                                       for hour in range(first_hour, last_hour + 3600, 3600)}
     for hit in hits:
         files[(hit.server, hit.file_hour)].append(hit)
     for file_hits in files.values():
         file_hits.sort(key=lambda hit: hit.write_ts)
 
-    keys = sorted(files)
+    keys = sorted(key for key, file_hits in files.items() if file_hits)
     for key in rng.sample(keys, planted_count(CUT_LAST_LINE_FILE_RATE, len(keys))):
         last = files[key][-1]
         last.cut = True

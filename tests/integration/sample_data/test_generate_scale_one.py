@@ -169,7 +169,8 @@ def test_referential_integrity_across_sources(scale_one, lines, events):
         products |= {row["sku"] for row in csv.DictReader(io.StringIO(body.decode(), newline=""))}
     for body in s3_objects(settings, "catalog/dt=2026-11-02/products_e").values():
         text = body.decode("utf-8-sig")
-        products |= {row["sku"] for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=";" if ";" in text.split("\n")[0] else ",")}
+        delimiter = ";" if ";" in text.split("\n")[0] else ","
+        products |= {row["sku"] for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)}
     products.discard("")
 
     ordered = {row[0] for row in query(settings, "SELECT DISTINCT product_id FROM shop.order_lines")}
