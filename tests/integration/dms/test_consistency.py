@@ -48,8 +48,24 @@ def test_random_workload_reproduces_source(dms_env):
 
 
 def _start_cdc(environment):
-    command = [sys.executable, "-m", "shoplake.cli", "dms", "cdc", "--config-dir", str(environment.config_dir)]
+    code = "import sys; from services.dms.cli import app; app(sys.argv[1:])"
+    command = [sys.executable, "-c", code, "cdc", "--config-dir", str(environment.config_dir)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
+
+
+def _last_cdc_file(environment):
+    from services.dms.context import build_context
+
+    return build_context(environment.settings, environment.config()).store.read_checkpoint().last_cdc_file
+
+
+def _wait_for_new_cdc_file(environment, previous, process, timeout_s=60.0):
+    """Wait until the CDC process has written a file, so the kill lands while it streams."""
+    deadline = time.monotonic() + timeout_s
+    while _last_cdc_file(environment) == previous:
+        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline, "CDC process wrote no file in time"
+        time.sleep(0.1)
 
 
 def test_kill_9_during_cdc_loses_nothing(dms_env):
@@ -70,8 +86,10 @@ def test_kill_9_during_cdc_loses_nothing(dms_env):
     kills = 0
     try:
         for _ in range(5):
+            previous = _last_cdc_file(dms_env)
             process = _start_cdc(dms_env)
-            time.sleep(chooser.uniform(2.0, 5.0))
+            _wait_for_new_cdc_file(dms_env, previous, process)
+            time.sleep(chooser.uniform(0.0, 1.5))
             assert process.poll() is None, process.stderr.read().decode()[-2000:]
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
