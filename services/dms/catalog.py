@@ -65,7 +65,8 @@ class SourceTable:
 
 def like_to_regex(pattern: str) -> re.Pattern[str]:
     """Translate a DMS object-locator pattern (`%` any run, `_` one character) to a regex."""
-    parts = ("." if char == "_" else ".*" if char == "%" else re.escape(char) for char in pattern)
+    wildcards = {"_": ".", "%": ".*"}
+    parts = [wildcards.get(char) or re.escape(char) for char in pattern]
     return re.compile("^" + "".join(parts) + "$")
 
 

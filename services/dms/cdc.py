@@ -50,7 +50,7 @@ KEEPALIVE_REQUEST_INTERVAL_S = 0.5
 
 @dataclass
 class FlushReport:
-    """What one flush wrote; the benchmark measures commit-to-S3 lag from it."""
+    """Summary of one flush: file name, write time, rows per table and commit-time range (for lag figures)."""
 
     file_name: str
     written_at: datetime
@@ -232,8 +232,8 @@ class CdcStream:
         """Take each changed table's columns from its first change in the transaction.
 
         The catalog shows the columns as they are now, which can be newer than the
-        change being decoded, so the change's own column list decides; the catalog
-        (or the previous layout) supplies each column's type modifier.
+        change being decoded. So the change's own column list decides, and the catalog
+        or the previous layout supplies each column's type modifier.
         """
         first: dict[str, Change] = {}
         for change in changes:

@@ -65,7 +65,7 @@ def status(settings, config: ReplicatorConfig | None = None, config_dir: Path | 
 
     `lag_seconds` is 0 when the slot has confirmed everything; otherwise it is the
     time since the commit of the last change written to S3 (an upper bound when the
-    pending WAL holds no change of a selected table).
+    pending WAL contains no change of a selected table).
     """
     context = build_context(settings, config, config_dir)
     checkpoint = context.store.read_checkpoint()

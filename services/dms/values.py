@@ -6,11 +6,13 @@ in the snapshot, the literal in a test_decoding message), and both go through
 zones do not leak in: `timestamptz` text carries its offset and is converted to
 UTC here, whatever the session or server `TimeZone` was.
 
-Type mapping (DMS's Parquet mapping for a PostgreSQL source): smallint, integer,
-bigint to int16/32/64; numeric(p,s) to decimal(p,s); real and double precision
-to float32/64; boolean to bool; date to date32; time to time64[us]; timestamp to
-timestamp[us]; timestamptz to timestamp[us, UTC]; bytea to binary; every other
-type (text, char, varchar, uuid, json, arrays, unconstrained numeric) to string.
+Type mapping, following DMS's Parquet types for a PostgreSQL source:
+
+- smallint, integer, bigint: int16, int32, int64
+- numeric(p,s): decimal(p,s); real, double precision: float32, float64
+- boolean: bool; bytea: binary
+- date: date32; time: time64[us]; timestamp: timestamp[us]; timestamptz: timestamp[us, UTC]
+- every other type (text, char, varchar, uuid, json, arrays, unconstrained numeric): string
 """
 
 from __future__ import annotations

@@ -38,13 +38,13 @@ def _parquet(environment, key):
     return pq.read_table(io.BytesIO(body))
 
 
-def _seed_f09(cursor):
+def _seed_orders(cursor):
     cursor.execute("INSERT INTO shop.customers (customer_id, email) VALUES (1, 'a@shop.example')")
     cursor.execute("INSERT INTO shop.orders (order_id, customer_id, status, currency, total_amount) VALUES "
                    "(1002, 1, 'NEW', 'EUR', 40.00), (1003, 1, 'PAID', 'EUR', 12.00)")
 
 
-def _f09_changes(cursor):
+def _change_orders_several_times(cursor):
     cursor.execute("INSERT INTO shop.orders (order_id, customer_id, status, currency, total_amount) "
                    "VALUES (1001, 1, 'NEW', 'EUR', 25.00)")
     cursor.execute("UPDATE shop.orders SET status = 'PAID' WHERE order_id = 1001")
@@ -55,12 +55,12 @@ def _f09_changes(cursor):
     cursor.execute("UPDATE shop.orders SET status = 'SHIPPED' WHERE order_id = 1003")
 
 
-def test_f09_several_changes_to_one_key(dms_env):
+def test_several_changes_to_one_key(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _f09_changes(cursor)
+        _change_orders_several_times(cursor)
     result = task.run_until_caught_up(dms_env.settings, dms_env.config())
     assert result["tables"]["shop.orders"]["cdc_rows"] == 6
 
@@ -76,10 +76,10 @@ def test_f09_several_changes_to_one_key(dms_env):
 
 def test_parquet_layout_and_columns(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _f09_changes(cursor)
+        _change_orders_several_times(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
 
     keys = _keys(dms_env, "orders")
@@ -102,7 +102,7 @@ def test_parquet_layout_and_columns(dms_env):
 
 def test_full_load_with_op_column(dms_env, tmp_path):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     config_dir = write_config(tmp_path / "with-op", dms_env.database, dms_env.folder, IncludeOpForFullLoad=True)
     task.full_load(dms_env.settings, config_dir=config_dir)
     load = _parquet(dms_env, dms_env.table_prefix("orders") + "LOAD00000001.parquet")
@@ -110,19 +110,19 @@ def test_full_load_with_op_column(dms_env, tmp_path):
     assert set(load.column("Op").to_pylist()) == {"I"}
 
 
-def _insert_f10(cursor, first_id):
+def _insert_null_empty_none(cursor, first_id):
     cursor.execute("INSERT INTO shop.payments (payment_id, order_id, amount, coupon_code) VALUES "
                    "(%s, 1002, 1.00, NULL), (%s, 1002, 2.00, ''), (%s, 1002, 3.00, 'None')",
                    (first_id, first_id + 1, first_id + 2))
 
 
-def test_f10_parquet_null_empty_none(dms_env):
+def test_parquet_null_empty_none_distinct(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
-        _insert_f10(cursor, 1)
+        _seed_orders(cursor)
+        _insert_null_empty_none(cursor, 1)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _insert_f10(cursor, 11)
+        _insert_null_empty_none(cursor, 11)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
 
     full_load, cdc = read_table_files(_s3(), dms_env.bucket, dms_env.table_prefix("payments"))
@@ -130,15 +130,15 @@ def test_f10_parquet_null_empty_none(dms_env):
     assert [row["coupon_code"] for row in cdc] == [None, "", "None"]
 
 
-def test_f10_csv_with_null_value(dms_env, tmp_path):
+def test_csv_null_value_keeps_empty_distinct(dms_env, tmp_path):
     config_dir = write_config(tmp_path / "csv", dms_env.database, dms_env.folder, DataFormat="csv",
                               CsvNullValue="\\N")
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
-        _insert_f10(cursor, 1)
+        _seed_orders(cursor)
+        _insert_null_empty_none(cursor, 1)
     task.run_until_caught_up(dms_env.settings, config_dir=config_dir)
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _insert_f10(cursor, 11)
+        _insert_null_empty_none(cursor, 11)
     task.run_until_caught_up(dms_env.settings, config_dir=config_dir)
 
     prefix = dms_env.table_prefix("payments")
@@ -162,7 +162,7 @@ def test_timestamps_ignore_server_and_session_time_zone(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
         cursor.execute(f'ALTER DATABASE "{dms_env.database}" SET timezone = \'Asia/Kathmandu\'')
     with dms_env.connect("America/New_York") as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
         cursor.execute("UPDATE shop.orders SET order_ts = '2024-03-01 10:00:00.000001+00' WHERE order_id = 1002")
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     with dms_env.connect("Pacific/Chatham") as connection, connection.cursor() as cursor:
@@ -179,7 +179,7 @@ def test_timestamps_ignore_server_and_session_time_zone(dms_env):
 def test_long_text_and_unchanged_toast(dms_env):
     long_name = "".join(f"{number:05d}" for number in range(4000))
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     with dms_env.connect() as connection, connection.cursor() as cursor:
         cursor.execute("UPDATE shop.customers SET last_name = %s WHERE customer_id = 1", (long_name,))
@@ -193,7 +193,7 @@ def test_long_text_and_unchanged_toast(dms_env):
 
 def test_column_added_mid_stream(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     connection = dms_env.connect()
     with connection.cursor() as cursor:
@@ -212,7 +212,7 @@ def test_column_added_mid_stream(dms_env):
 
 def test_column_added_inside_a_transaction_stops_cdc(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     with dms_env.connect() as connection, connection.cursor() as cursor:
         cursor.execute("UPDATE shop.orders SET status = 'PAID' WHERE order_id = 1002")
@@ -231,11 +231,11 @@ def test_table_without_primary_key_is_rejected(dms_env):
 
 def test_status_reports_lag(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     assert task.status(dms_env.settings, dms_env.config())["lag_bytes"] == 0
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _f09_changes(cursor)
+        _change_orders_several_times(cursor)
     report = task.status(dms_env.settings, dms_env.config())
     assert report["lag_bytes"] > 0
     assert report["lag_seconds"] >= 0
@@ -243,7 +243,7 @@ def test_status_reports_lag(dms_env):
 
 def test_source_rows_helper_matches_full_load(dms_env):
     with dms_env.connect() as connection, connection.cursor() as cursor:
-        _seed_f09(cursor)
+        _seed_orders(cursor)
     task.run_until_caught_up(dms_env.settings, dms_env.config())
     full_load, _ = read_table_files(_s3(), dms_env.bucket, dms_env.table_prefix("orders"))
     replicated = [{name: value for name, value in row.items() if name != "dms_commit_ts"} for row in full_load]

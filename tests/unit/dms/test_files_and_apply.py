@@ -59,7 +59,7 @@ def test_output_columns_order():
                                                                       "coupon_code"]
 
 
-F10_ROWS = [["I", "2024-03-01 10:00:00.000001", 1, Decimal("1.00"), None],
+NULL_EMPTY_NONE_ROWS = [["I", "2024-03-01 10:00:00.000001", 1, Decimal("1.00"), None],
             ["I", "2024-03-01 10:00:00.000001", 2, Decimal("2.00"), ""],
             ["I", "2024-03-01 10:00:00.000001", 3, Decimal("3.00"), "None"],
             ["I", "2024-03-01 10:00:00.000001", 4, Decimal("4.00"), "\\N"],
@@ -67,13 +67,13 @@ F10_ROWS = [["I", "2024-03-01 10:00:00.000001", 1, Decimal("1.00"), None],
 
 
 def test_parquet_keeps_null_empty_and_none_apart():
-    table = pq.read_table(io.BytesIO(encode_rows(PARQUET, PAYMENTS, F10_ROWS, with_op=True)))
+    table = pq.read_table(io.BytesIO(encode_rows(PARQUET, PAYMENTS, NULL_EMPTY_NONE_ROWS, with_op=True)))
     assert table.schema.field("amount").type == pa.decimal128(12, 2)
     assert table.column("coupon_code").to_pylist() == [None, "", "None", "\\N", 'a,"b"\nc']
 
 
 def test_csv_keeps_null_empty_and_none_apart():
-    body = encode_rows(CSV, PAYMENTS, F10_ROWS, with_op=True)
+    body = encode_rows(CSV, PAYMENTS, NULL_EMPTY_NONE_ROWS, with_op=True)
     lines = body.decode().split("\n")
     assert lines[0] == "I,2024-03-01 10:00:00.000001,1,1.00,\\N"
     assert lines[1] == 'I,2024-03-01 10:00:00.000001,2,2.00,""'
@@ -92,7 +92,7 @@ def _row(op, ts, order_id, status, amount):
     return {"Op": op, "dms_commit_ts": ts, "order_id": order_id, "status": status, "amount": Decimal(amount)}
 
 
-F09_CDC = [
+SEVERAL_CHANGES_CDC = [
     _row("I", "2024-03-01 10:00:00.000001", 1001, "NEW", "25.00"),
     _row("U", "2024-03-01 10:00:05.000002", 1001, "PAID", "25.00"),
     _row("D", "2024-03-01 10:00:09.000003", 1001, "PAID", "25.00"),
@@ -100,36 +100,36 @@ F09_CDC = [
     _row("I", "2024-03-01 10:01:02.000001", 1002, "NEW", "41.50"),
     _row("U", "2024-03-01 10:02:00.000001", 1003, "SHIPPED", "12.00"),
 ]
-F09_FULL_LOAD = [{"dms_commit_ts": "2024-03-02 00:00:00.000000", "order_id": 1002, "status": "NEW",
+SEVERAL_CHANGES_FULL_LOAD = [{"dms_commit_ts": "2024-03-02 00:00:00.000000", "order_id": 1002, "status": "NEW",
                   "amount": Decimal("40.00")},
                  {"dms_commit_ts": "2024-03-02 00:00:00.000000", "order_id": 1003, "status": "PAID",
                   "amount": Decimal("12.00")}]
-F09_EXPECTED = {(1002,): {"order_id": 1002, "status": "NEW", "amount": Decimal("41.50")},
+SEVERAL_CHANGES_EXPECTED = {(1002,): {"order_id": 1002, "status": "NEW", "amount": Decimal("41.50")},
                 (1003,): {"order_id": 1003, "status": "SHIPPED", "amount": Decimal("12.00")}}
 
 
 @pytest.mark.parametrize("order", [list(range(6)), [5, 4, 3, 2, 1, 0], [2, 0, 4, 1, 5, 3]])
-def test_apply_f09_in_any_input_order(order):
-    cdc = [F09_CDC[index] for index in order]
-    assert apply_changes(F09_FULL_LOAD, cdc, ["order_id"]) == F09_EXPECTED
+def test_apply_in_any_input_order(order):
+    cdc = [SEVERAL_CHANGES_CDC[index] for index in order]
+    assert apply_changes(SEVERAL_CHANGES_FULL_LOAD, cdc, ["order_id"]) == SEVERAL_CHANGES_EXPECTED
 
 
-def test_apply_f09_soft_delete_keeps_1001():
-    state = apply_changes(F09_FULL_LOAD, F09_CDC, ["order_id"], soft_delete=True)
+def test_apply_soft_delete_keeps_key():
+    state = apply_changes(SEVERAL_CHANGES_FULL_LOAD, SEVERAL_CHANGES_CDC, ["order_id"], soft_delete=True)
     assert state[(1001,)]["is_deleted"] is True
     assert state[(1002,)]["is_deleted"] is False
 
 
 def test_apply_replayed_file_gives_same_state():
-    first = [{**row, "_dms_file": "20240301-100300000", "_dms_row": number} for number, row in enumerate(F09_CDC)]
-    replay = [{**row, "_dms_file": "20240301-100400000", "_dms_row": number} for number, row in enumerate(F09_CDC)]
-    assert apply_changes(F09_FULL_LOAD, first + replay, ["order_id"]) == F09_EXPECTED
+    first = [{**row, "_dms_file": "20240301-100300000", "_dms_row": number} for number, row in enumerate(SEVERAL_CHANGES_CDC)]
+    replay = [{**row, "_dms_file": "20240301-100400000", "_dms_row": number} for number, row in enumerate(SEVERAL_CHANGES_CDC)]
+    assert apply_changes(SEVERAL_CHANGES_FULL_LOAD, first + replay, ["order_id"]) == SEVERAL_CHANGES_EXPECTED
 
 
 def test_apply_same_commit_time_uses_row_order():
     rows = [{**_row("U", "2024-03-01 10:00:00.000001", 1003, status, "12.00"), "_dms_file": "f", "_dms_row": n}
             for n, status in enumerate(["PAID", "SHIPPED", "DELIVERED"])]
-    assert apply_changes(F09_FULL_LOAD, rows[::-1], ["order_id"])[(1003,)]["status"] == "DELIVERED"
+    assert apply_changes(SEVERAL_CHANGES_FULL_LOAD, rows[::-1], ["order_id"])[(1003,)]["status"] == "DELIVERED"
 
 
 def test_apply_rejects_unknown_op():
