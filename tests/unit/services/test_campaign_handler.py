@@ -124,3 +124,18 @@ def test_quarantine_bucket_name_from_environment(campaign_handler, s3, monkeypat
 
     assert s3.list_objects_v2(Bucket="other-quarantine")["KeyCount"] == 1
     assert s3.list_objects_v2(Bucket=QUARANTINE)["KeyCount"] == 0
+
+
+def test_producer_variants_normalised(campaign_handler, s3):
+    payloads = [event("e1", event_type=" Click"), event("e2", ts=1711965600000), event("e3", customer_id="42"),
+                event("e4", ts="2024-04-01T19:00:00+09:00"), event("e5", customer_id=None)]
+
+    invoke(campaign_handler, kinesis_event(payloads))
+    lines = {line["event_id"]: line for lines in staged(s3).values() for line in lines}
+
+    assert sorted(lines) == ["e1", "e2", "e3", "e4"]
+    assert lines["e1"]["event_type"] == "click"
+    assert lines["e2"]["ts"] == "2024-04-01T10:00:00Z"
+    assert lines["e3"]["customer_id"] == 42
+    assert lines["e4"]["ts"] == "2024-04-01T10:00:00Z"
+    assert [entry["offset"] for entry in quarantined(s3, "campaign_processor/")] == ["5"]

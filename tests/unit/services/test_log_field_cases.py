@@ -157,3 +157,43 @@ def test_record_ids_repeat_on_reinvocation(log_handler, s3):
     assert len(ids) == 4
     assert len(set(ids)) == 2
     assert ids[0] == hashlib.sha256(b"shoplake-raw/access_logs/dt=2024-01-01/hour=00/t.log.gz:1").hexdigest()
+
+
+def test_event_types_follow_contract_rules(log_handler, s3):
+    body = (b'192.0.2.1 - 42 [01/Jan/2024:00:00:01 +0000] "GET /click?target=/products/7&utm_source=news'
+            b'&utm_medium=email&utm_campaign=C-3 HTTP/1.1" 302 0 "-" "Mozilla/5.0 (Windows NT 10.0)"\n'
+            b'192.0.2.1 - - [01/Jan/2024:00:00:02 +0000] "POST /checkout HTTP/1.1" 200 5 "-" "UA"\n'
+            b'192.0.2.1 - - [01/Jan/2024:00:00:03 +0000] "HEAD / HTTP/1.1" 200 5 "-" "UA"\n'
+            b'192.0.2.1 - - [01/Jan/2024:00:00:04 +0000] "GET /robots.txt HTTP/1.1" 200 5 "-" "-"\n')
+
+    run_log_handler(log_handler, s3, body)
+    click, post, head, robots = log_handler.firehose.delivered()
+
+    assert (click["event_type"], click["campaign_id"], click["utm_medium"], click["user_id"]) == \
+        ("click", "C-3", "email", 42)
+    assert click["is_bot"] is False
+    assert post["event_type"] == "api"
+    assert head["event_type"] == "probe"
+    assert robots["event_type"] == "asset"
+    assert robots["is_bot"] is True
+
+
+def test_fast_split_matches_regex():
+    from services.log_processor.parser import LINE_PATTERN, _split_plain
+
+    lines = [
+        '192.0.2.1 - 42 [01/Jan/2024:00:00:01 +0000] "GET /a?b=c HTTP/1.1" 200 5 "https://x.example/" "UA x"',
+        '192.0.2.1 - - [01/Jan/2024:00:00:01 +0000] "" 400 0 "-" "-"',
+        '192.0.2.1 - - [01/Jan/2024:00:00:01 +0000] "-" 408 - "-" "-" "extra field"',
+        '192.0.2.1 - - [01/Jan/2024:00:00:01 +0000] "GET / HTTP/1.1" 200 5 "-" "Mozil',
+        '192.0.2.1 - - [01/Jan/2024:00:00:01 +0000] "GET / HTTP/1.1" 200 5',
+        '192.0.2.1 - - [01/Jan/2024:00:00:01 +0000] "GET / HTTP/1.1" 200 5 "-" "UA"x',
+        '192.0.2.1  - - [01/Jan/2024:00:00:01 +0000] "GET / HTTP/1.1" 200 5 "-" "UA"',
+        '192.0.2.1 - - [01/Jan/2024:00:00:01 +0000] "GET "/" HTTP/1.1" 200 5 "-" "UA"',
+        'garbage',
+    ]
+    for line in lines:
+        match = LINE_PATTERN.fullmatch(line)
+        fast = _split_plain(line)
+        assert fast is None or (match is not None and fast == match.groups()), line
+    assert all(_split_plain(line) is not None for line in lines[:3])

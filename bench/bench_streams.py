@@ -1,0 +1,206 @@
+"""Stream ingestion figures: log parser lines/s on one core, Firehose records/s, campaign consumer records/s and lag.
+
+The parser figures come from lines held in memory (no S3, no gzip), so they measure parsing, UTC
+conversion, IP hashing and JSON record encoding only; the process is pinned to one CPU while they
+run. The naive parser (one regular expression, `datetime.strptime`, `json.dumps` of a dict) is
+measured in the same run on the same lines. Firehose and campaign figures use a private embedded
+stack: PutRecordBatch calls of 500 records over HTTP (each acknowledged after fsync), then a flush to
+S3; and campaign events put on Kinesis at an offered rate while the local event source consumes them.
+Lag is the time from a record's Kinesis arrival to the end of the handler invocation that staged it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+PARSER_LINES_PER_SCALE = 200_000
+FIREHOSE_RECORDS_PER_SCALE = 50_000
+CAMPAIGN_SECONDS_PER_SCALE = 5
+CAMPAIGN_OFFERED_PER_S = 500
+AGENTS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+          "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15",
+          "Googlebot/2.1 (+http://www.google.com/bot.html)")
+NAIVE_PATTERN = re.compile(r'(\S+) (\S+) (\S+) \[([^\]]+)\] "(.*?)" (\S+) (\S+) "(.*?)" "(.*?)"')
+
+
+def run(scale: int) -> dict[str, float]:
+    """Return parser, Firehose and campaign-consumer figures for `scale`."""
+    figures = parser_figures(sample_lines(PARSER_LINES_PER_SCALE * scale))
+    with _private_stack() as settings:
+        figures |= firehose_figures(settings, FIREHOSE_RECORDS_PER_SCALE * scale)
+        figures |= campaign_figures(settings, CAMPAIGN_SECONDS_PER_SCALE * scale)
+    return figures
+
+
+def sample_lines(count: int, seed: int = 1) -> list[str]:
+    """Return combined-format lines of one day: 2,000 clients, repeated paths and agents, 3 lines per second."""
+    rng = random.Random(seed)
+    clients = [f"198.51.{rng.randint(0, 255)}.{rng.randint(1, 254)}" for _ in range(2000)]
+    paths = ["/", "/products/%d" % rng.randint(1, 1000), "/static/app.js", "/api/cart",
+             "/click?target=/products/%d&utm_source=news&utm_medium=email&utm_campaign=C-%d" % (rng.randint(1, 1000),
+                                                                                                rng.randint(1, 20))]
+    lines = []
+    for index in range(count):
+        second = index // 3 % 86400
+        stamp = f"02/Nov/2026:{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d} +0100"
+        user = rng.choice(["-", str(rng.randint(1, 2000))])
+        lines.append(f'{rng.choice(clients)} - {user} [{stamp}] "GET {rng.choice(paths)} HTTP/1.1" 200 '
+                     f'{rng.randint(100, 90000)} "https://shop.example/" "{rng.choice(AGENTS)}"')
+    return lines
+
+
+def parser_figures(lines: list[str]) -> dict[str, float]:
+    from services.log_processor.parser import AccessLogParser
+
+    source = "shoplake-raw/access_logs/dt=2026-11-02/hour=00/web-apache-01.access.log-2026110200.gz"
+    with _one_core():
+        parser = AccessLogParser(b"bench-key")
+        started = time.perf_counter()
+        for number, line in enumerate(lines, start=1):
+            parser.encode_line(line, len(line), source, number)
+        fast_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        for number, line in enumerate(lines, start=1):
+            naive_encode(line, source, number)
+        naive_s = time.perf_counter() - started
+    return {"parser_lines_per_s": round(len(lines) / fast_s), "naive_parser_lines_per_s": round(len(lines) / naive_s),
+            "parser_speedup_x": round(naive_s / fast_s, 2), "parser_lines": float(len(lines))}
+
+
+def naive_encode(line: str, source: str, number: int) -> bytes:
+    """The straightforward parser: one regex, strptime per line, a dict and json.dumps."""
+    import hashlib
+    import hmac
+    from datetime import UTC
+
+    match = NAIVE_PATTERN.fullmatch(line)
+    assert match is not None
+    host, _, user, stamp, request, status, size, referrer, agent = match.groups()
+    moment = datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC)
+    method, target, protocol = request.split(" ")
+    path, _, query = target.partition("?")
+    record = {"record_id": hashlib.sha256(f"{source}:{number}".encode()).hexdigest(), "source_key": source,
+              "line_number": number, "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "dt": moment.strftime("%Y-%m-%d"),
+              "ts_local": stamp, "client_ip_hash": hmac.new(b"bench-key", host.encode(), hashlib.sha256).hexdigest(),
+              "user_id": int(user) if user.isdigit() else None, "method": method, "path": path, "query": query or None,
+              "protocol": protocol, "status": int(status), "bytes": int(size), "referrer": referrer,
+              "user_agent": agent, "is_bot": "bot" in agent.lower()}
+    return json.dumps(record).encode() + b"\n"
+
+
+def firehose_figures(settings: Any, count: int) -> dict[str, float]:
+    from shoplake import aws
+    from services.firehose.client import flush
+
+    firehose = aws.client("firehose", settings)
+    record = json.dumps({"dt": "2026-11-02", "pad": "x" * 280}).encode() + b"\n"
+    started = time.perf_counter()
+    for _ in range(count // 500):
+        firehose.put_record_batch(DeliveryStreamName=settings.firehose_stream, Records=[{"Data": record}] * 500)
+    ingest_s = time.perf_counter() - started
+    flush(settings, timeout_s=300)
+    total_s = time.perf_counter() - started
+    sent = count // 500 * 500
+    return {"firehose_acknowledged_records_per_s": round(sent / ingest_s),
+            "firehose_delivered_records_per_s": round(sent / total_s), "firehose_records": float(sent)}
+
+
+def campaign_figures(settings: Any, seconds: int) -> dict[str, float]:
+    from shoplake import aws
+    from services.campaign_processor import handler
+    from services.runner.campaigns import MappingSettings, run_campaign_processor
+    from services.runner.producer import put_events
+
+    lags: list[float] = []
+    original = handler.lambda_handler
+
+    def timed_handler(event: dict, context: Any) -> dict:
+        response = original(event, context)
+        finished = time.time()
+        lags.extend(finished - record["kinesis"]["approximateArrivalTimestamp"] for record in event["Records"])
+        return response
+
+    handler.lambda_handler = timed_handler
+    kinesis = aws.client("kinesis", settings)
+    stop = threading.Event()
+    offered = threading.Thread(target=_produce, args=(kinesis, settings.campaign_stream, seconds, stop, put_events))
+    try:
+        offered.start()
+        counts = run_campaign_processor(settings, until_caught_up=False, mapping=MappingSettings(batch_size=100),
+                                        max_seconds=seconds + 3)
+    finally:
+        stop.set()
+        offered.join()
+        handler.lambda_handler = original
+    return {"campaign_consumer_records_per_s": round(counts["records_read"] / counts["seconds"]),
+            "campaign_offered_records_per_s": float(CAMPAIGN_OFFERED_PER_S),
+            "campaign_records": float(counts["records_read"]),
+            "campaign_lag_p50_s": round(statistics.median(lags), 3) if lags else -1.0,
+            "campaign_lag_max_s": round(max(lags), 3) if lags else -1.0}
+
+
+def _produce(kinesis: Any, stream: str, seconds: int, stop: threading.Event, put_events: Any) -> None:
+    """Put CAMPAIGN_OFFERED_PER_S events per second, in batches of 50 every 0.1 s."""
+    sent = 0
+    started = time.monotonic()
+    while not stop.is_set() and time.monotonic() - started < seconds:
+        events = [{"event_id": f"bench-{sent + offset}", "campaign_id": "C-1", "customer_id": 1 + offset,
+                   "event_type": "open", "channel": "email", "ts": "2026-11-02T10:00:00Z"} for offset in range(50)]
+        put_events(kinesis, stream, events)
+        sent += len(events)
+        time.sleep(max(0.0, started + sent / CAMPAIGN_OFFERED_PER_S - time.monotonic()))
+
+
+@contextmanager
+def _one_core() -> Iterator[None]:
+    """Pin this process to one CPU for the block, so the figure is a one-core figure."""
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(previous)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, previous)
+
+
+@contextmanager
+def _private_stack() -> Iterator[Any]:
+    """Start an embedded stack on free ports in a temporary folder, and stop it afterwards."""
+    from shoplake import aws
+    from shoplake.settings import get_settings, reset_settings_cache
+    from shoplake.stack import manager
+
+    data_dir = tempfile.mkdtemp(prefix="shoplake-bench-streams-")
+    os.chmod(data_dir, 0o755)
+    saved = dict(os.environ)
+    os.environ.update({"SHOPLAKE_PROFILE": "embedded", "SHOPLAKE_PATHS__DATA_DIR": data_dir,
+                       "SHOPLAKE_PORTS__S3": "0", "SHOPLAKE_PORTS__KINESIS": "0",
+                       "SHOPLAKE_PORTS__FIREHOSE": "0", "SHOPLAKE_PORTS__POSTGRES": "0"})
+    reset_settings_cache()
+    settings = get_settings()
+    try:
+        manager.up(settings)
+        aws.activate(settings)
+        yield settings
+    finally:
+        manager.down(settings)
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_settings_cache()
+
+
+if __name__ == "__main__":
+    for name, value in run(1).items():
+        print(f"{name}: {value:,}")
