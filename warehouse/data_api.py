@@ -49,6 +49,8 @@ class DataApiRunner(Runner):
         if bound:
             request["Parameters"] = [{"name": name, "value": _text(value)} for name, value in sorted(bound.items())]
         if self._session_id:
+            # NOTE: tested only against a fake client; that a transaction spans Data API calls in one session
+            # is taken from the SessionId documentation, not from a run on Redshift.
             request["SessionId"] = self._session_id
         else:
             request.update(self._connection, SessionKeepAliveSeconds=SESSION_KEEP_ALIVE_S)

@@ -29,14 +29,14 @@ class PostgresRunner(Runner):
         from shoplake import aws
 
         self._settings = settings
-        self._connection = psycopg2.connect(settings.warehouse_dsn())
+        self._connection = self._connect()
         self._connection.autocommit = True
         self._s3 = aws.client("s3", settings)
 
     def execute(self, statement: exp.Expression, params: Mapping[str, Any] | None, *, where: str) -> list[Row]:
         bound = used_parameters(statement, params)
         if isinstance(statement, exp.Copy):
-            copy_parquet(self._connection, statement, self._s3, where=where)
+            copy_parquet(self._connection, statement, self._s3, where=where, connect=self._connect)
             return []
 
         sql = to_postgres(statement)
@@ -52,3 +52,6 @@ class PostgresRunner(Runner):
 
     def close(self) -> None:
         self._connection.close()
+
+    def _connect(self) -> Any:
+        return psycopg2.connect(self._settings.warehouse_dsn())

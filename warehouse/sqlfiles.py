@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import sqlglot
@@ -29,9 +29,10 @@ def all_sql_files() -> list[str]:
     return [str(path.relative_to(SQL_DIR)) for path in sorted(SQL_DIR.rglob("*.sql"))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def statements(relative: str) -> tuple[exp.Expression, ...]:
     """Parse one file into its statements; comments standing after a `;` are dropped."""
     text = sql_path(relative).read_text(encoding="utf-8")
     parsed = sqlglot.parse(text, read=DIALECT)
-    return tuple(statement for statement in parsed if statement is not None and not isinstance(statement, exp.Semicolon))
+    return tuple(statement for statement in parsed
+                 if isinstance(statement, exp.Expression) and not isinstance(statement, exp.Semicolon))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from sqlglot import exp
 
@@ -69,7 +69,7 @@ def star_table(name: str) -> StarTable:
     raise ValueError(f"unknown star table {name!r}; expected one of {', '.join(t.name for t in STAR_TABLES)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def columns(schema: str, name: str) -> tuple[Column, ...]:
     """Return the columns of `schema.name` from its CREATE TABLE statement in the DDL files."""
     for relative in ddl_files():
@@ -93,15 +93,17 @@ def _column(definition: exp.ColumnDef, position: int) -> Column:
     type_name = TYPE_NAMES.get(data_type.this)
     if type_name is None:
         raise ValueError(f"column {definition.name}: type {data_type.sql('redshift')} has no loader mapping")
-
     not_null = any(isinstance(constraint.args.get("kind"), exp.NotNullColumnConstraint)
                    for constraint in definition.args.get("constraints") or [])
-    is_text = type_name in ("varchar", "char")
+    length = None
+    if type_name in ("varchar", "char"):
+        default_length = 1 if type_name == "char" else 256  # Redshift's defaults for CHAR and VARCHAR
+        length = params[0] if params else default_length
     return Column(
         name=definition.name,
         position=position,
         type_name=type_name,
-        length=(params[0] if params else 1 if type_name == "char" else 256) if is_text else None,
+        length=length,
         precision=params[0] if type_name == "decimal" and params else None,
         scale=params[1] if type_name == "decimal" and len(params) > 1 else None,
         not_null=not_null,

@@ -11,7 +11,7 @@ from warehouse.sqlfiles import DIALECT
 
 TARGET_DIALECT = "postgres"
 
-# What the stand-in changes beyond sqlglot's own dialect translation.
+# Rewrites of the stand-in beyond sqlglot's own dialect translation, by name.
 REWRITES = {
     "storage_clauses": "DISTSTYLE, DISTKEY, SORTKEY and column ENCODE are dropped (PostgreSQL has no equivalent).",
     "backup_no": "BACKUP NO becomes UNLOGGED: both mark a table whose content can be rebuilt.",

@@ -1,11 +1,14 @@
 """Checks that run on each Parquet extract before COPY, because COPY of Parquet stops at the first bad row.
 
-A row is rejected, with a reason code and Redshift's load error code, when a
-value would fail COPY: NULL in a NOT NULL column (1213), a string longer in
-UTF-8 bytes than its VARCHAR or CHAR (1204), a date or timestamp that is
-infinite, outside years 0001-9999 or unparseable (1205 for DATE, 1206 for
-TIMESTAMP), an integer outside its column type (1222) or a decimal with too
-many integer digits (1204). The rest of the file is cast to the DDL's types.
+A row is rejected when a value would fail COPY. Each rejection carries a
+reason code and Redshift's load error code:
+- NULL in a NOT NULL column (1213)
+- a string longer in UTF-8 bytes than its VARCHAR or CHAR (1204)
+- a date or timestamp that is infinite, outside years 0001-9999 or not
+  parseable (1205 for DATE, 1206 for TIMESTAMP)
+- an integer outside its column type (1222)
+- a decimal with too many integer digits (1204)
+The rest of the file is cast to the DDL's types.
 """
 
 from __future__ import annotations

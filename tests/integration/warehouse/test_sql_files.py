@@ -60,3 +60,38 @@ def test_apply_ddl_twice_changes_nothing(kit):
     apply_ddl(kit.settings)
 
     assert kit.checksums() == before
+
+
+def test_parallel_copy_loads_every_object(kit, monkeypatch):
+    monkeypatch.setattr("warehouse.copy_emulation.MIN_BYTES_PER_STREAM", 1)
+    monkeypatch.setattr("warehouse.copy_emulation.os.cpu_count", lambda: 4)
+    day = date(2024, 5, 2)
+    lines = kit.sample_extracts(day, customers=8)["fact_product_sales"]
+    kit.write_extract("fact_product_sales", day, lines, parts=4)
+    source = f"s3://{kit.settings.buckets.curated}/extracts/fact_product_sales/dt={day.isoformat()}/"
+
+    with open_runner(kit.settings) as runner:
+        runner.run_file("load/10_truncate_staging.sql")
+        runner.copy("stg", "fact_product_sales", source, None)
+
+    assert kit.query("SELECT COUNT(*), COUNT(DISTINCT (order_id, line_no)) FROM stg.fact_product_sales") == [(16, 16)]
+
+
+def test_parallel_copy_loads_nothing_when_one_object_fails(kit, monkeypatch):
+    import boto3
+
+    from warehouse.errors import SqlExecutionError
+
+    monkeypatch.setattr("warehouse.copy_emulation.MIN_BYTES_PER_STREAM", 1)
+    monkeypatch.setattr("warehouse.copy_emulation.os.cpu_count", lambda: 4)
+    day = date(2024, 5, 3)
+    kit.write_extract("fact_product_sales", day, kit.sample_extracts(day, customers=8)["fact_product_sales"], parts=3)
+    prefix = f"extracts/fact_product_sales/dt={day.isoformat()}/"
+    boto3.client("s3").put_object(Bucket=kit.settings.buckets.curated, Key=f"{prefix}part-zzz.parquet", Body=b"not parquet")
+
+    with open_runner(kit.settings) as runner:
+        runner.run_file("load/10_truncate_staging.sql")
+        with pytest.raises(SqlExecutionError, match="not a Parquet file"):
+            runner.copy("stg", "fact_product_sales", f"s3://{kit.settings.buckets.curated}/{prefix}", None)
+
+    assert kit.query("SELECT COUNT(*) FROM stg.fact_product_sales") == [(0,)]

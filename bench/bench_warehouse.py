@@ -1,0 +1,162 @@
+"""Warehouse load throughput: the stand-in's COPY emulation next to a batched-INSERT loader.
+
+Both loaders read the same Parquet extract of fact_transactions from the local
+S3 server and write into stg.fact_transactions on the local PostgreSQL, in a
+private embedded stack started for the run. COPY streams CSV through
+`COPY ... FROM STDIN`; the INSERT loader sends `execute_values` pages of 1,000
+rows. Figures are rows per second of wall time, Parquet reading included.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROWS_PER_SCALE = 200_000
+MAX_INSERT_ROWS = 200_000  # the INSERT loader is slow; it loads at most this many rows of the same extract
+INSERT_PAGE_ROWS = 1_000
+PARTS = 4
+DAY = date(2030, 1, 1)
+
+
+def run(scale: int) -> dict[str, float]:
+    """Return COPY and batched-INSERT rows per second for `scale` × 200,000 payment rows."""
+    rows = ROWS_PER_SCALE * scale
+    with _private_stack() as settings:
+        from warehouse.ddl import apply_ddl
+
+        apply_ddl(settings)
+        source = _write_extract(settings, _payments(rows))
+        copy_seconds = _time_copy(settings, source)
+        insert_rows = min(rows, MAX_INSERT_ROWS)
+        insert_seconds = _time_insert(settings, insert_rows)
+
+    copy_rate = rows / copy_seconds
+    insert_rate = insert_rows / insert_seconds
+    return {
+        "rows": float(rows),
+        "copy_s": round(copy_seconds, 3),
+        "copy_rows_per_s": round(copy_rate),
+        "insert_rows": float(insert_rows),
+        "insert_s": round(insert_seconds, 3),
+        "insert_rows_per_s": round(insert_rate),
+        "copy_speedup": round(copy_rate / insert_rate, 1),
+    }
+
+
+@contextmanager
+def _private_stack() -> Iterator:
+    """Start an embedded stack on free ports in a temporary folder, and stop it afterwards."""
+    from shoplake import aws
+    from shoplake.settings import get_settings, reset_settings_cache
+    from shoplake.stack import manager
+
+    data_dir = tempfile.mkdtemp(prefix="shoplake-bench-warehouse-")
+    os.chmod(data_dir, 0o755)
+    saved = dict(os.environ)
+    os.environ.update({"SHOPLAKE_PROFILE": "embedded", "SHOPLAKE_PATHS__DATA_DIR": data_dir,
+                       "SHOPLAKE_PORTS__S3": "0", "SHOPLAKE_PORTS__KINESIS": "0",
+                       "SHOPLAKE_PORTS__FIREHOSE": "0", "SHOPLAKE_PORTS__POSTGRES": "0"})
+    reset_settings_cache()
+    settings = get_settings()
+    try:
+        manager.up(settings)
+        aws.activate(settings)
+        yield settings
+    finally:
+        manager.down(settings)
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_settings_cache()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _payments(rows: int) -> pa.Table:
+    generator = np.random.default_rng(7)
+    ids = np.arange(rows, dtype=np.int64)
+    cents = generator.integers(100, 100_000, rows)
+    statuses = np.array(["CAPTURED", "FAILED", "REFUNDED"])[generator.integers(0, 3, rows)]
+    return pa.table({
+        "payment_id": ids,
+        "order_id": ids // 2,
+        "date_key": pa.array(np.full(rows, 20300101, dtype=np.int32)),
+        "customer_key": generator.integers(1, 50_000, rows),
+        "campaign_key": generator.integers(-1, 20, rows),
+        "payment_ts": pa.array(np.datetime64("2030-01-01") + generator.integers(0, 86_400_000_000, rows).astype("timedelta64[us]")),
+        "amount": pa.array(cents, pa.int64()).cast(pa.decimal128(19, 0)).cast(pa.decimal128(12, 2)),
+        "currency": pa.array(np.array(["EUR", "USD", "GBP"])[generator.integers(0, 3, rows)]),
+        "amount_usd": pa.array(cents, pa.int64()).cast(pa.decimal128(19, 0)).cast(pa.decimal128(14, 2)),
+        "payment_status": pa.array(statuses),
+        "payment_method": pa.array(np.array(["card", "paypal", "voucher"])[generator.integers(0, 3, rows)]),
+        "coupon_code": pa.array([None if n % 3 else f"SAVE{n % 50}" for n in range(rows)]),
+    })
+
+
+def _write_extract(settings, table: pa.Table) -> str:
+    import boto3
+
+    s3 = boto3.client("s3")
+    prefix = f"extracts/fact_transactions/dt={DAY.isoformat()}/"
+    step = -(-table.num_rows // PARTS)
+    for index in range(PARTS):
+        sink = io.BytesIO()
+        pq.write_table(table.slice(index * step, step), sink, compression="snappy")
+        s3.put_object(Bucket=settings.buckets.curated, Key=f"{prefix}part-{index:05d}.parquet", Body=sink.getvalue())
+    return f"s3://{settings.buckets.curated}/{prefix}"
+
+
+def _time_copy(settings, source: str) -> float:
+    from warehouse.runner import open_runner
+
+    with open_runner(settings) as runner:
+        runner.run_file("load/10_truncate_staging.sql")
+        started = time.perf_counter()
+        runner.copy("stg", "fact_transactions", source, None)
+        return time.perf_counter() - started
+
+
+def _time_insert(settings, rows: int) -> float:
+    import boto3
+    import psycopg2
+    from psycopg2.extras import execute_values
+
+    s3 = boto3.client("s3")
+    prefix = f"extracts/fact_transactions/dt={DAY.isoformat()}/"
+    connection = psycopg2.connect(settings.warehouse_dsn())
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('TRUNCATE "stg"."fact_transactions"')
+        connection.commit()
+
+        started = time.perf_counter()
+        remaining = rows
+        keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=settings.buckets.curated, Prefix=prefix)["Contents"])
+        with connection.cursor() as cursor:
+            for key in keys:
+                if remaining <= 0:
+                    break
+                body = s3.get_object(Bucket=settings.buckets.curated, Key=key)["Body"].read()
+                part = pq.read_table(io.BytesIO(body)).slice(0, remaining)
+                execute_values(cursor, 'INSERT INTO "stg"."fact_transactions" VALUES %s',
+                               list(zip(*(column.to_pylist() for column in part.columns), strict=True)),
+                               page_size=INSERT_PAGE_ROWS)
+                remaining -= part.num_rows
+        connection.commit()
+        return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+if __name__ == "__main__":
+    for name, value in run(1).items():
+        print(f"{name}: {value:,}")
