@@ -1,7 +1,7 @@
 """Stream ingestion figures: log parser lines/s on one core, Firehose records/s, campaign consumer records/s and lag.
 
 The parser figures come from lines held in memory (no S3, no gzip), so they measure parsing, UTC
-conversion, IP hashing and JSON record encoding only; the process is pinned to one CPU while they
+conversion, IP hashing and JSON record encoding only. The process is pinned to one CPU while they
 run. The naive parser (one regular expression, `datetime.strptime`, `json.dumps` of a dict) is
 measured in the same run on the same lines. Firehose and campaign figures use a private embedded
 stack: PutRecordBatch calls of 500 records over HTTP (each acknowledged after fsync), then a flush to
@@ -45,12 +45,13 @@ def run(scale: int) -> dict[str, float]:
 
 
 def sample_lines(count: int, seed: int = 1) -> list[str]:
-    """Return combined-format lines of one day: 2,000 clients, repeated paths and agents, 3 lines per second."""
+    """Return combined-format lines of one day: 2,000 clients, 1,204 paths, 4 agents, 3 lines per second."""
     rng = random.Random(seed)
     clients = [f"198.51.{rng.randint(0, 255)}.{rng.randint(1, 254)}" for _ in range(2000)]
-    paths = ["/", "/products/%d" % rng.randint(1, 1000), "/static/app.js", "/api/cart",
-             "/click?target=/products/%d&utm_source=news&utm_medium=email&utm_campaign=C-%d" % (rng.randint(1, 1000),
-                                                                                                rng.randint(1, 20))]
+    paths = ["/", "/search?q=shoes", "/static/app.js", "/api/cart"]
+    paths += [f"/products/{product}" for product in range(1, 1001)]
+    paths += [f"/click?target=/products/{product}&utm_source=news&utm_medium=email&utm_campaign=C-{product % 20}"
+              for product in range(1, 201)]
     lines = []
     for index in range(count):
         second = index // 3 % 86400
@@ -81,7 +82,7 @@ def parser_figures(lines: list[str]) -> dict[str, float]:
 
 
 def naive_encode(line: str, source: str, number: int) -> bytes:
-    """The straightforward parser: one regex, strptime per line, a dict and json.dumps."""
+    """Parse and encode one line the straightforward way: one regex, strptime, a dict and json.dumps."""
     import hashlib
     import hmac
     from datetime import UTC
@@ -102,8 +103,8 @@ def naive_encode(line: str, source: str, number: int) -> bytes:
 
 
 def firehose_figures(settings: Any, count: int) -> dict[str, float]:
-    from shoplake import aws
     from services.firehose.client import flush
+    from shoplake import aws
 
     firehose = aws.client("firehose", settings)
     record = json.dumps({"dt": "2026-11-02", "pad": "x" * 280}).encode() + b"\n"
@@ -119,10 +120,10 @@ def firehose_figures(settings: Any, count: int) -> dict[str, float]:
 
 
 def campaign_figures(settings: Any, seconds: int) -> dict[str, float]:
-    from shoplake import aws
     from services.campaign_processor import handler
     from services.runner.campaigns import MappingSettings, run_campaign_processor
     from services.runner.producer import put_events
+    from shoplake import aws
 
     lags: list[float] = []
     original = handler.lambda_handler

@@ -29,8 +29,8 @@ def logs_upload(
     server: Annotated[str | None, typer.Option(help="Server name in the keys (default: each file's name).")] = None,
 ) -> None:
     """Split files by UTC hour and upload them under access_logs/dt=.../hour=.../ in the raw bucket."""
-    from shoplake import aws
     from services.runner.upload import upload_file
+    from shoplake import aws
 
     settings = get_settings()
     s3 = aws.client("s3", settings)

@@ -1,8 +1,8 @@
 """Validation of campaign events (`event_id`, `campaign_id`, `customer_id`, `event_type`, `channel`, `ts`).
 
-Producers vary the form of valid values; each is normalised: `event_type` and `channel` are trimmed and
-lower-cased, a decimal `customer_id` string becomes an integer, and `ts` may carry any UTC offset or be
-epoch milliseconds. The campaign id is only checked to be present: whether the campaign exists is known
+Producers vary the form of valid values, and each form is normalised. `event_type` and `channel` are
+trimmed and lower-cased, a decimal `customer_id` string becomes an integer, and `ts` may carry any UTC
+offset or be epoch milliseconds. The campaign id is only checked to be present: whether the campaign exists is known
 to the source database, so the curated-zone job checks it.
 """
 
@@ -21,7 +21,7 @@ MAX_EPOCH_MS = 4_102_444_800_000
 
 
 class InvalidEvent(ValueError):
-    """The record is not a valid campaign event; the message says which field and why."""
+    """The record is not a valid campaign event; the message names the field and the reason."""
 
 
 class CampaignEvent(NamedTuple):

@@ -3,7 +3,7 @@
 Invoked by a Kinesis event source mapping with ReportBatchItemFailures (or the local runner with the
 same event). Each batch is written as one object per event date,
 `campaign_events/dt=<date>/<shard>-<first seq>-<last seq>.jsonl`, so a re-delivered batch overwrites
-its objects. Invalid events go to the quarantine bucket with a reason; records whose object could not
+its objects. Invalid events go to the quarantine bucket with a reason. Records whose object could not
 be written are reported in `batchItemFailures`, so the event source retries them.
 """
 
@@ -89,7 +89,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records", [])
     with processor(records=records, handler=batch.collect, lambda_context=context):
         processor.process()
-    failed = [item["itemIdentifier"] for item in processor.response()["batchItemFailures"]]
+    failed = [str(item["itemIdentifier"]) for item in processor.response()["batchItemFailures"]]
     failed += batch.write(os.environ.get("SHOPLAKE_BUCKETS__STAGING", "shoplake-staging"),
                           os.environ.get("SHOPLAKE_BUCKETS__QUARANTINE", "shoplake-quarantine"))
 

@@ -1,6 +1,6 @@
 """Durable buffers: every acknowledged record is in an fsynced segment file before the response.
 
-One open segment per (stream, partition) collects records until a buffering hint is reached; it is
+One open segment per (stream, partition) collects records until a buffering hint is reached. It is
 then sealed (renamed from `.open` to `.sealed`) and handed to delivery, which deletes it only after
 the S3 object is written. A segment file is a JSON header line, then frames of
 `uint32 length, uint64 arrival epoch ms, data`. After a crash, open segments are cut at their last
@@ -25,7 +25,7 @@ SEALED_SUFFIX = ".sealed"
 
 @dataclass(frozen=True)
 class Partition:
-    """Where a buffer's records go: data with partition keys, or error output of one type."""
+    """Destination of a buffer's records: data with partition keys, or error output of one type."""
 
     keys: tuple[tuple[str, str], ...] = ()
     error_output_type: str | None = None

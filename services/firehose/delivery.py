@@ -1,8 +1,8 @@
 """Delivery of sealed segments to S3: one object per segment, under Firehose's key layout.
 
-The object key depends only on the segment (its oldest arrival time and a UUID derived from the
-stream ARN and the segment name), so delivering a segment again after a crash overwrites the same
-object instead of adding a duplicate.
+The object key depends only on the segment: its oldest arrival time, and a UUID derived from the
+stream ARN and the segment name. Delivering a segment again after a crash therefore overwrites the
+same object instead of adding a duplicate.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class FirehoseApiError(Exception):
-    """An error answered as `{"__type": code, "message": ...}`, the shape botocore parses."""
+    """An error returned as `{"__type": code, "message": ...}`, the shape botocore parses."""
 
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(f"{code}: {message}")

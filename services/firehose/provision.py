@@ -2,7 +2,7 @@
 
 Records are partitioned on their `dt` field with a metadata extraction query, gzipped, and written to
 the staging bucket under `access_logs/dt=<dt>/`. Locally the buffering interval is short (5 s by
-default) so that ingest results reach S3 quickly; `[firehose] buffer_interval_s` and `buffer_size_mb`
+default) so that ingest results reach S3 quickly. `[firehose] buffer_interval_s` and `buffer_size_mb`
 in the profile's settings change it.
 """
 

@@ -33,7 +33,7 @@ OPERATIONS = {
 
 
 def make_server(host: str, port: int, service: FirehoseService) -> ThreadingHTTPServer:
-    """Return an HTTP server bound to host:port that answers with `service`."""
+    """Return an HTTP server bound to host:port that serves the API of `service`."""
     handler = type("BoundFirehoseHandler", (FirehoseRequestHandler,), {"service": service})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

@@ -1,7 +1,7 @@
 """Classification of one request: device class, bot flag, event type, ids from path and query.
 
-Event type and bot flag follow the rules of docs/contracts.md ("Access-log lines"), first match wins:
-`probe` (no request line, a method other than GET/POST/PUT/DELETE/PATCH, or a target not starting with
+Event type and bot flag follow the rules of docs/contracts.md ("Access-log lines"). The first match
+wins: `probe` (no request line, a method other than GET/POST/PUT/DELETE/PATCH, or a target not starting with
 `/`), `asset` (under `/static/` or a static file suffix), `api` (under `/api/` or a method other than
 GET), `click` (the `/click` tracking redirect), else `page_view`. A user agent is a bot when it is `-`
 or empty or names a crawler or HTTP tool.

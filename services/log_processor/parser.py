@@ -17,8 +17,8 @@ from services.log_processor import classify
 from services.log_processor.clients import ClientAddressHasher
 from services.log_processor.timestamps import InvalidTimestamp, TimestampConverter
 
-# Longest path, query, referrer or user agent a record keeps; longer values are cut and the record is flagged
-# `truncated` with the original line's length and SHA-256, so every record stays far below Firehose's
+# Maximum length of a path, query, referrer or user agent in a record. Longer values are cut and the record is
+# flagged `truncated` with the original line's length and SHA-256, so every record stays far below Firehose's
 # 1,000 KiB record limit.
 MAX_FIELD_CHARS = 8192
 
@@ -202,8 +202,8 @@ def split_fields(line: str) -> tuple[str, ...] | None:
     """Split a combined-format line into its nine fields, or return None when it does not match.
 
     Lines without a backslash or tab are split with `str` methods, which is faster than the regular
-    expression and gives the same fields (a unit test compares both); other lines, and lines the fast
-    split cannot place, go through LINE_PATTERN.
+    expression and gives the same fields, as a unit test checks. Other lines, and lines the fast split
+    cannot place, go through LINE_PATTERN.
     """
     if "\\" not in line and "\t" not in line:
         fields = _split_plain(line)
@@ -275,7 +275,7 @@ def _split_request(request: str) -> tuple[str | None, str | None, str | None, st
 
 
 def _encode_request(record: dict[str, Any]) -> tuple[str, int | None]:
-    """Encode the request's fields and what the path and query say; also return the query's user id."""
+    """Encode the request's fields and the ids in its path and query; also return the query's user id."""
     method, path, parameters = record["method"], record["path"], record["parameters"]
     fragment = (
         f'"method":{_json(method)},"path":{_json(path)},"query":{_json(record["query"])},'

@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import io
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 GZIP_MAGIC = b"\x1f\x8b"
 READ_BUFFER_BYTES = 1024 * 1024
@@ -41,13 +41,13 @@ class _BodyStream(io.RawIOBase):
 
 def open_lines(body: Any) -> Iterator[Line]:
     """Yield the lines of an object body; gzip is detected by its magic bytes, not by the key."""
-    stream = io.BufferedReader(_BodyStream(body), READ_BUFFER_BYTES)
-    if stream.peek(2)[:2] == GZIP_MAGIC:
+    stream: IO[bytes] = io.BufferedReader(_BodyStream(body), READ_BUFFER_BYTES)
+    if stream.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
         stream = io.BufferedReader(gzip.GzipFile(fileobj=stream, mode="rb"), READ_BUFFER_BYTES)  # type: ignore[arg-type]
     return _lines(stream)
 
 
-def _lines(stream: io.BufferedReader) -> Iterator[Line]:
+def _lines(stream: IO[bytes]) -> Iterator[Line]:
     while True:
         raw = stream.readline(MAX_LINE_BYTES + 1)
         if not raw:
@@ -62,7 +62,7 @@ def _lines(stream: io.BufferedReader) -> Iterator[Line]:
         yield Line(raw, complete, len(raw), None)
 
 
-def _read_through(stream: io.BufferedReader, head: bytes) -> Line:
+def _read_through(stream: IO[bytes], head: bytes) -> Line:
     """Consume the rest of an over-long line; keep a sample, its length and SHA-256."""
     digest = hashlib.sha256(head)
     length = len(head)

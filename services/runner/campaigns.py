@@ -1,11 +1,11 @@
 """Local Kinesis event source mapping for the campaign handler.
 
-Polls each shard like Lambda's event source mapping: batches of up to `batch_size` records (waiting up
-to `batching_window_s` to fill one), checkpoints after each processed batch, retries from the lowest
-failed sequence number of a partial failure, bisects a batch when the function raises, and after
-`maximum_retry_attempts` or when records are older than `maximum_record_age_s` sends them to the
-on-failure destination (JSON lines in the quarantine bucket) and moves on. Checkpoints live in
-`<data_dir>/runner/campaign_processor.json` and survive a restart.
+Polls each shard like Lambda's event source mapping. It reads batches of up to `batch_size` records,
+waiting up to `batching_window_s` to fill one, and checkpoints after each processed batch. A partial
+failure is retried from the lowest failed sequence number, and a batch is bisected when the function
+raises. After `maximum_retry_attempts`, or when records are older than `maximum_record_age_s`, the
+records go to the on-failure destination (JSON lines in the quarantine bucket) and polling moves on.
+Checkpoints live in `<data_dir>/runner/campaign_processor.json` and survive a restart.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shoplake import aws
 from services.runner import environment
 from services.runner.checkpoints import CheckpointFile, checkpoint_dir
 from services.runner.context import LocalLambdaContext
 from services.runner.events import kinesis_batch
+from shoplake import aws
 
 if TYPE_CHECKING:
     from collections.abc import Callable

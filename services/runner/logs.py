@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from shoplake import aws
 from services.firehose import client as firehose_client
 from services.runner import environment
 from services.runner.checkpoints import CheckpointFile, checkpoint_dir
 from services.runner.context import LocalLambdaContext
 from services.runner.events import s3_object_created
+from shoplake import aws
 
 if TYPE_CHECKING:
     from shoplake.settings import Settings

@@ -33,7 +33,7 @@ def upload_file(s3: Any, bucket: str, path: Path, server: str | None = None) -> 
     server = server or server_name(path)
     converter = TimestampConverter()
     parts: dict[str, tuple[IO[bytes], gzip.GzipFile]] = {}
-    held: list[bytes] = []
+    unplaced_lines: list[bytes] = []
     current: str | None = None
     lines = 0
 
@@ -42,16 +42,16 @@ def upload_file(s3: Any, bucket: str, path: Path, server: str | None = None) -> 
             lines += 1
             hour = _hour(line, converter) or current
             if hour is None:
-                held.append(line)
+                unplaced_lines.append(line)
                 continue
             current = hour
             writer = _writer(parts, hour)
-            for early in held:
+            for early in unplaced_lines:
                 writer.write(early)
-            held.clear()
+            unplaced_lines.clear()
             writer.write(line)
 
-    if held:
+    if unplaced_lines:
         raise ValueError(f"{path}: no line has a readable [dd/Mon/yyyy:HH:MM:SS +hhmm] time; is it an access log?")
     keys = []
     for hour, (spool, writer) in sorted(parts.items()):
@@ -67,7 +67,9 @@ def upload_file(s3: Any, bucket: str, path: Path, server: str | None = None) -> 
 def _open(path: Path) -> IO[bytes]:
     with path.open("rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def _hour(line: bytes, converter: TimestampConverter) -> str | None:

@@ -45,9 +45,9 @@ def test_processed_objects_are_skipped(stack, s3):
 
 
 def test_campaign_events_reach_staging(stack, s3):
-    from shoplake import aws
     from services.runner.campaigns import run_campaign_processor
     from services.runner.producer import put_events
+    from shoplake import aws
 
     events, invalid = campaign_events("2031-01-07", 600)
     duplicates = events[:25]

@@ -28,11 +28,11 @@ def start_cli(*arguments: str) -> subprocess.Popen:
                             cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_for(condition, timeout_s: float, what: str) -> None:
+def wait_for(condition, timeout_s: float, description: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {description}")
         time.sleep(0.02)
 
 
@@ -61,9 +61,9 @@ def expected_record_ids(stack, day) -> set[str]:
 
 
 def test_log_pipeline_survives_kill_9(stack, s3):
+    from services.runner.logs import run_log_processor
     from shoplake import aws
     from shoplake.stack import manager
-    from services.runner.logs import run_log_processor
 
     day = access_log_day("2031-02-01", LINES_PER_HOUR, bad_every=BAD_EVERY)
     put_day(s3, stack.buckets.raw, day.objects)
@@ -89,9 +89,9 @@ def test_log_pipeline_survives_kill_9(stack, s3):
 
 
 def test_campaign_runner_survives_kill_9(stack, s3):
-    from shoplake import aws
     from services.runner.campaigns import run_campaign_processor
     from services.runner.producer import put_events
+    from shoplake import aws
 
     run_campaign_processor(stack)
     events, invalid = campaign_events("2031-02-02", 1500, seed=5)

@@ -22,7 +22,7 @@ QUARANTINE = "shoplake-quarantine"
 
 
 class RecordingFirehose:
-    """A fake Firehose client: records every PutRecordBatch and answers with scripted per-entry errors."""
+    """A fake Firehose client: records every PutRecordBatch and returns scripted per-entry errors."""
 
     def __init__(self) -> None:
         self.calls: list[list[bytes]] = []
