@@ -6,6 +6,7 @@ across sources for every record that is not a planted fault.
 
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -89,9 +90,13 @@ class Universe:
     products: list[Product]
     product_weights: list[float]
     planted: dict[str, int]
+    _cumulative_weights: list[float] = field(default_factory=list)
 
     def pick_products(self, rng: random.Random, count: int) -> list[Product]:
-        return rng.choices(self.products, weights=self.product_weights, k=count)
+        # Cumulative weights are computed once: passing `weights` would redo it on every call.
+        if not self._cumulative_weights:
+            self._cumulative_weights = list(itertools.accumulate(self.product_weights))
+        return rng.choices(self.products, cum_weights=self._cumulative_weights, k=count)
 
 
 def build_universe(plan: Plan) -> Universe:
