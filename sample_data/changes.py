@@ -1,6 +1,6 @@
 """The follow-up workload of source changes after the initial load, for CDC to capture.
 
-Each change commits in its own transaction, so CDC sees distinct commit times.
+Each change commits in its own transaction, so CDC records distinct commit times.
 Kinds: status changes, refunds, late payments (with coupon codes NULL, '' and
 'None'), deletes of abandoned orders, and new orders that are inserted,
 updated and deleted again, or deleted and re-inserted under the same key.
@@ -17,7 +17,7 @@ from typing import Any
 
 from sample_data.config import Plan, seeded_rng
 from sample_data.errors import GenerationError
-from sample_data.manifest import revenue_per_day
+from sample_data.manifest import coupon_kind, revenue_per_day
 from sample_data.sinks import postgres as pg_sink
 from sample_data.transactions import Order, OrderLine, Payment, Transactions
 from shoplake.settings import Settings
@@ -155,8 +155,7 @@ def summarize(plan: Plan, changes: list[Change], state: Transactions) -> dict[st
     payments = state.payments
     coupons = {"null": 0, "empty_string": 0, "none_text": 0, "code": 0}
     for payment in payments:
-        value = payment.coupon_code
-        coupons["null" if value is None else "empty_string" if value == "" else "none_text" if value == "None" else "code"] += 1
+        coupons[coupon_kind(payment.coupon_code)] += 1
     statuses: dict[str, int] = {}
     for order in state.orders:
         statuses[order.status] = statuses.get(order.status, 0) + 1

@@ -78,8 +78,7 @@ def _catalog(catalog: Catalog, universe: Universe) -> dict[str, Any]:
 
 def _source_db(universe: Universe, transactions: Transactions) -> dict[str, Any]:
     payments = transactions.payments
-    coupons = Counter("null" if p.coupon_code is None else "empty_string" if p.coupon_code == ""
-                      else "none_text" if p.coupon_code == "None" else "code" for p in payments)
+    coupons = Counter(coupon_kind(payment.coupon_code) for payment in payments)
     return {
         "rows": {"customers": len(universe.customers), "campaigns": len(universe.campaigns),
                  "orders": len(transactions.orders), "order_lines": len(transactions.lines), "payments": len(payments)},
@@ -97,6 +96,15 @@ def _campaign_events(stream: CampaignStream, universe: Universe) -> dict[str, An
         "valid_interactions": sum(1 for event in stream.events if event.is_valid),
         "planted": dict(sorted(stream.planted.items())),
     }
+
+
+def coupon_kind(value: str | None) -> str:
+    """Return `null`, `empty_string`, `none_text` (the text 'None') or `code`; the first three stay distinct."""
+    if value is None:
+        return "null"
+    if value == "":
+        return "empty_string"
+    return "none_text" if value == "None" else "code"
 
 
 def revenue_per_day(plan: Plan, payments: list[Payment]) -> dict[str, dict[str, Any]]:

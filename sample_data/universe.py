@@ -1,6 +1,6 @@
 """Master data of the synthetic shop: customers, campaigns and products.
 
-Every other source draws its ids from here, so referential integrity holds
+Every other source draws its ids from here, so referential integrity is kept
 across sources for every record that is not a planted fault.
 """
 

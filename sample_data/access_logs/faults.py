@@ -57,19 +57,19 @@ def plant_line_faults(hits: list[Hit], rng: random.Random) -> dict[str, int]:
     """Plant every per-line kind on disjoint hits; return the count per kind."""
     free = [index for index, hit in enumerate(hits) if not hit.faults]
     rng.shuffle(free)
-    taken: set[int] = set()
+    used: set[int] = set()
     planted = {}
     for kind, apply in LINE_FAULTS.items():
         eligible = ELIGIBLE.get(kind, lambda hit: True)
-        wanted = planted_count(ACCESS_LOG_FAULT_RATES[kind], len(hits))
+        count = planted_count(ACCESS_LOG_FAULT_RATES[kind], len(hits))
         chosen: list[int] = []
         for index in free:
-            if len(chosen) == wanted:
+            if len(chosen) == count:
                 break
-            if index not in taken and eligible(hits[index]):
+            if index not in used and eligible(hits[index]):
                 chosen.append(index)
         for index in chosen:
-            taken.add(index)
+            used.add(index)
             apply(hits[index], rng)
             hits[index].faults.append(kind)
         planted[kind] = len(chosen)
