@@ -5,8 +5,9 @@ conversion, IP hashing and JSON record encoding only. The process is pinned to o
 run. The naive parser (one regular expression, `datetime.strptime`, `json.dumps` of a dict) is
 measured in the same run on the same lines. Firehose and campaign figures use a private embedded
 stack: PutRecordBatch calls of 500 records over HTTP (each acknowledged after fsync), then a flush to
-S3; and campaign events put on Kinesis at an offered rate while the local event source consumes them.
-Lag is the time from a record's Kinesis arrival to the end of the handler invocation that staged it.
+S3. The campaign consumer first drains a backlog (its records/s), then consumes events put on Kinesis
+at an offered rate; lag is the time from a record's Kinesis arrival to the end of the handler
+invocation that staged it.
 """
 
 from __future__ import annotations
@@ -120,10 +121,16 @@ def firehose_figures(settings: Any, count: int) -> dict[str, float]:
 
 
 def campaign_figures(settings: Any, seconds: int) -> dict[str, float]:
+    """Measure draining a backlog (records/s), then the lag at an offered load of CAMPAIGN_OFFERED_PER_S."""
     from services.campaign_processor import handler
     from services.runner.campaigns import MappingSettings, run_campaign_processor
     from services.runner.producer import put_events
     from shoplake import aws
+
+    kinesis = aws.client("kinesis", settings)
+    backlog = [_campaign_event(f"backlog-{number}", number) for number in range(CAMPAIGN_OFFERED_PER_S * seconds)]
+    put_events(kinesis, settings.campaign_stream, backlog)
+    drained = run_campaign_processor(settings, until_caught_up=True, mapping=MappingSettings(batch_size=100))
 
     lags: list[float] = []
     original = handler.lambda_handler
@@ -135,22 +142,26 @@ def campaign_figures(settings: Any, seconds: int) -> dict[str, float]:
         return response
 
     handler.lambda_handler = timed_handler
-    kinesis = aws.client("kinesis", settings)
     stop = threading.Event()
     offered = threading.Thread(target=_produce, args=(kinesis, settings.campaign_stream, seconds, stop, put_events))
     try:
         offered.start()
-        counts = run_campaign_processor(settings, until_caught_up=False, mapping=MappingSettings(batch_size=100),
-                                        max_seconds=seconds + 3)
+        run_campaign_processor(settings, until_caught_up=False, mapping=MappingSettings(batch_size=100),
+                               max_seconds=seconds + 3)
     finally:
         stop.set()
         offered.join()
         handler.lambda_handler = original
-    return {"campaign_consumer_records_per_s": round(counts["records_read"] / counts["seconds"]),
+    return {"campaign_consumer_records_per_s": round(drained["records_read"] / drained["seconds"]),
+            "campaign_backlog_records": float(drained["records_read"]),
             "campaign_offered_records_per_s": float(CAMPAIGN_OFFERED_PER_S),
-            "campaign_records": float(counts["records_read"]),
             "campaign_lag_p50_s": round(statistics.median(lags), 3) if lags else -1.0,
             "campaign_lag_max_s": round(max(lags), 3) if lags else -1.0}
+
+
+def _campaign_event(event_id: str, number: int) -> dict[str, Any]:
+    return {"event_id": event_id, "campaign_id": "C-1", "customer_id": 1 + number % 2000, "event_type": "open",
+            "channel": "email", "ts": "2026-11-02T10:00:00Z"}
 
 
 def _produce(kinesis: Any, stream: str, seconds: int, stop: threading.Event, put_events: Any) -> None:
@@ -158,8 +169,7 @@ def _produce(kinesis: Any, stream: str, seconds: int, stop: threading.Event, put
     sent = 0
     started = time.monotonic()
     while not stop.is_set() and time.monotonic() - started < seconds:
-        events = [{"event_id": f"bench-{sent + offset}", "campaign_id": "C-1", "customer_id": 1 + offset,
-                   "event_type": "open", "channel": "email", "ts": "2026-11-02T10:00:00Z"} for offset in range(50)]
+        events = [_campaign_event(f"offered-{sent + offset}", sent + offset) for offset in range(50)]
         put_events(kinesis, stream, events)
         sent += len(events)
         time.sleep(max(0.0, started + sent / CAMPAIGN_OFFERED_PER_S - time.monotonic()))
