@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 DMS_POLL = PollPolicy(delay_s=30.0, timeout_s=6 * 3600.0)
 FAILED_STATES = {"failed", "stopped"}
+CHANGING_STATES = {"creating", "modifying", "moving", "testing", "deleting"}
 
 
 class ReplicationTaskError(ShoplakeError):
@@ -68,7 +69,8 @@ def _run_on_aws(settings: Settings, poll: PollPolicy) -> dict[str, Any]:
             raise ReplicationTaskError(f"DMS task {arn} not found; check [dms] replication_task_arn", {})
         return tasks[0]
 
-    kind = start_type(describe())
+    current = poll_until_final(describe, lambda task: task["Status"] not in CHANGING_STATES, poll, f"DMS task {arn}")
+    kind = start_type(current)
     if kind:
         client.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType=kind)
         log.info("started DMS task %s (%s)", arn, kind)
@@ -77,12 +79,12 @@ def _run_on_aws(settings: Settings, poll: PollPolicy) -> dict[str, Any]:
     if task["Status"] in FAILED_STATES:
         raise ReplicationTaskError(f"DMS task {arn} is {task['Status']}: "
                                    f"{task.get('LastFailureMessage') or task.get('StopReason', 'no reason given')}", task)
-    statistics = task.get("ReplicationTaskStatistics", {})
+    statistics = task.get("ReplicationTaskStats", {})
     return {"mode": "aws-dms", "task_arn": arn, "status": task["Status"], "statistics": statistics}
 
 
 def _caught_up_or_failed(task: dict[str, Any]) -> bool:
     if task["Status"] in FAILED_STATES:
         return True
-    progress = task.get("ReplicationTaskStatistics", {}).get("FullLoadProgressPercent", 0)
+    progress = task.get("ReplicationTaskStats", {}).get("FullLoadProgressPercent", 0)
     return task["Status"] == "running" and progress >= 100
