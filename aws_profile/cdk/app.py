@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import aws_cdk as cdk
-
 from shoplake_cdk.config import load_project
 from shoplake_cdk.network import availability_zones
 from shoplake_cdk.stack import ShoplakeStack

@@ -8,7 +8,7 @@ its `PostgresRunner` runs the SQL after translation to PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from shoplake.settings import Settings
@@ -48,4 +48,4 @@ def run_sql(settings: Settings, sql: str, params: Mapping[str, Any] | None = Non
     if len(statements) != 1:
         raise ValueError(f"expected one SQL statement, got {len(statements)}")
     with open_warehouse(settings, statement_timeout_s) as runner:
-        return runner.execute(statements[0], params, where="run_sql")
+        return runner.execute(cast("exp.Expression", statements[0]), params, where="run_sql")

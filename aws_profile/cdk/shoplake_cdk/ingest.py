@@ -83,7 +83,7 @@ class Ingestion(Construct):
                         type="MetadataExtraction",
                         parameters=[
                             firehose.CfnDeliveryStream.ProcessorParameterProperty(
-                                parameter_name="MetadataExtractionQuery", parameter_value="{dt: .dt}"),
+                                parameter_name="MetadataExtractionQuery", parameter_value="{dt:.dt}"),
                             firehose.CfnDeliveryStream.ProcessorParameterProperty(
                                 parameter_name="JsonParsingEngine", parameter_value="JQ-1.6"),
                         ])]),

@@ -26,7 +26,7 @@ class ShoplakeStack(Stack):
         lake = LakeBuckets(self, "Lake", names=project.buckets)
         network = Network(self, "Network")
         ip_hash_secret = secretsmanager.Secret(
-            self, "IpHashKey", secret_name="shoplake/ip-hash-key",
+            self, "IpHashKey", secret_name="shoplake/ip-hash-key",  # noqa: S106 - the name, not the value
             description="HMAC key that the log processor hashes client IP addresses with",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True))
         source_secret = secretsmanager.Secret(

@@ -1,6 +1,6 @@
 """The `aws` profile's real code paths against a moto server: what each AWS call sends.
 
-moto stands in for the AWS APIs over a socket (it moves no data for Glue, DMS or the
+moto serves the AWS APIs over a socket (it moves no data for Glue, DMS or the
 Redshift Data API); its request recorder returns the exact JSON each call sent.
 """
 
@@ -116,8 +116,8 @@ def test_redshift_execute_statement(moto_aws, moto_server) -> None:
 
 
 def test_firehose_put_record_batch(moto_aws, moto_server) -> None:
-    from shoplake import aws
     from services.log_processor.sender import Entry, FirehoseBatchSender
+    from shoplake import aws
 
     boto3.client("s3").create_bucket(Bucket="shoplake-staging",
                                      CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
