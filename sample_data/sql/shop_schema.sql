@@ -1,9 +1,9 @@
 -- Source schema of the synthetic shop (PostgreSQL), recreated by every `shoplake generate` run.
 --
--- REPLICA IDENTITY: every table keeps DEFAULT, which logs the old primary-key
--- values of UPDATE and DELETE rows in the WAL. Every table has a primary key,
--- so logical decoding (the replicator, or AWS DMS) can always identify the
--- changed row; FULL is not needed.
+-- REPLICA IDENTITY: every table has a primary key and REPLICA IDENTITY FULL, so
+-- UPDATE and DELETE rows in the WAL carry the whole old row. The replicator
+-- (like AWS DMS) then writes complete `D` rows and can fill in unchanged
+-- TOASTed text, which DEFAULT would leave out.
 
 DROP SCHEMA IF EXISTS shop CASCADE;
 CREATE SCHEMA shop;
@@ -63,8 +63,8 @@ CREATE TABLE shop.payments (
 CREATE INDEX orders_customer_id_idx ON shop.orders (customer_id);
 CREATE INDEX payments_order_id_idx ON shop.payments (order_id);
 
-ALTER TABLE shop.customers REPLICA IDENTITY DEFAULT;
-ALTER TABLE shop.campaigns REPLICA IDENTITY DEFAULT;
-ALTER TABLE shop.orders REPLICA IDENTITY DEFAULT;
-ALTER TABLE shop.order_lines REPLICA IDENTITY DEFAULT;
-ALTER TABLE shop.payments REPLICA IDENTITY DEFAULT;
+ALTER TABLE shop.customers REPLICA IDENTITY FULL;
+ALTER TABLE shop.campaigns REPLICA IDENTITY FULL;
+ALTER TABLE shop.orders REPLICA IDENTITY FULL;
+ALTER TABLE shop.order_lines REPLICA IDENTITY FULL;
+ALTER TABLE shop.payments REPLICA IDENTITY FULL;
