@@ -78,6 +78,8 @@ class AccessLogParser:
         self._client_fragments: dict[str, str] = {}
         self._request_fragments: dict[str, tuple[str, int | None]] = {}
         self._agent_fragments: dict[str | None, str] = {}
+        self._referrer_fragments: dict[str | None, str] = {}
+        self._status_fragments: dict[str, str] = {}
         self._encoded: dict[str, str] = {}
 
     def encode_line(self, line: str, raw_length: int, source: str, line_number: int) -> EncodedRecord:
@@ -92,18 +94,23 @@ class AccessLogParser:
         if len(line) > MAX_FIELD_CHARS:
             return self._encode_long_line(line, raw_length, source, line_number)
 
-        time_fragment, dt = self._time_fragment(time_text)
-        request_fragment, query_user_id = self._request_fragment(request)
-        user_id = _decimal_text(remote_user) or _json_int(query_user_id)
-        record_id = hashlib.sha256(f"{source}:{line_number}".encode()).hexdigest()
+        # Cache hits are looked up inline: a method call per field costs more than the lookup itself.
+        time_fragment, dt = self._time_fragments.get(time_text) or self._time_fragment(time_text)
+        request_fragment, query_user_id = self._request_fragments.get(request) or self._request_fragment(request)
+        client = self._client_fragments.get(host) or self._client_fragment(host)
+        agent_fragment = self._agent_fragments.get(agent) or self._agent_fragment(agent)
+        referrer_fragment = self._referrer_fragments.get(referrer) or self._referrer_fragment(referrer)
+        status = self._status_fragments.get(status_text) or self._status_fragment(status_text)
+        user_id = (_json_int(query_user_id) if remote_user == "-" else
+                   _decimal_text(remote_user) or _json_int(query_user_id))
         size = _decimal_text(bytes_text) or _json_int(_bytes(bytes_text))
+        record_id = hashlib.sha256(f"{source}:{line_number}".encode()).hexdigest()
 
         text = (
             f'{{"record_id":"{record_id}","source_key":{self._json_cached(source)},"line_number":{line_number},'
-            f'{time_fragment},{self._client_fragment(host)},"user_id":{user_id},{request_fragment},'
-            f'{self._status_fragment(status_text)},"bytes":{size},'
-            f'"referrer":{self._referrer_fragment(referrer)},'
-            f'{self._agent_fragment(agent)},"truncated":false,"original_length":null,"original_sha256":null}}\n'
+            f'{time_fragment},{client},"user_id":{user_id},{request_fragment},{status},"bytes":{size},'
+            f'"referrer":{referrer_fragment},{agent_fragment},'
+            '"truncated":false,"original_length":null,"original_sha256":null}\n'
         )
         return EncodedRecord(text.encode("ascii"), dt, False)
 
@@ -175,19 +182,12 @@ class AccessLogParser:
         return _remember(self._agent_fragments, agent, _encode_agent(_optional(agent)))
 
     def _referrer_fragment(self, referrer: str | None) -> str:
-        if referrer is None or referrer == "-":
-            return "null"
-        cached = self._encoded.get(referrer)
-        if cached is not None:
-            return cached
-        return _remember(self._encoded, referrer, encode_basestring_ascii(_unescape(referrer)))
+        fragment = "null" if referrer is None or referrer == "-" else encode_basestring_ascii(_unescape(referrer))
+        return _remember(self._referrer_fragments, referrer, fragment)
 
     def _status_fragment(self, text: str) -> str:
-        cached = self._encoded.get(text)
-        if cached is not None:
-            return cached
         status, flag = _status(text)
-        return _remember(self._encoded, text, f'"status":{_json_int(status)},"status_flag":{_json(flag)}')
+        return _remember(self._status_fragments, text, f'"status":{_json_int(status)},"status_flag":{_json(flag)}')
 
     def _json_cached(self, value: str | None) -> str:
         if value is None:
