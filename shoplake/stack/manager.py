@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Protocol
 from shoplake import aws
 from shoplake.errors import StackError
 from shoplake.stack import postgres
-from shoplake.stack.processes import choose_port, pid_alive, stop_process, wait_until
+from shoplake.stack.lock import prepare_data_dir, stack_lock
+from shoplake.stack.processes import (choose_port, is_recorded_process, pid_alive, process_start_ticks, stop_process,
+                                      wait_until)
 from shoplake.stack.servers import FirehoseService, Launch, MotoKinesis, PostgresServer, SeaweedS3
 from shoplake.stack.state import ServiceState, read_previous_ports, read_state, remember_port, write_state
 
@@ -64,19 +66,25 @@ def _require_embedded(settings: Settings) -> None:
 def up(settings: Settings) -> dict[str, ServiceState]:
     """Start every server that is not already healthy, then create buckets, streams and databases."""
     _require_embedded(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
+    with stack_lock(settings):
+        return _up_locked(settings)
+
+
+def _up_locked(settings: Settings) -> dict[str, ServiceState]:
     state = read_state(settings)
     previous_ports = read_previous_ports(settings)
 
     for server in servers():
         current = state.get(server.name)
-        if current and pid_alive(current.pid) and _safe_healthy(server, current.url):
+        if current and _is_running(current) and _safe_healthy(server, current.url):
             log.info("%s already running at %s (pid %s)", server.name, current.url, current.pid)
             continue
         port = choose_port(server.name, getattr(settings.ports, server.name), settings.source_file,
                            previous_ports.get(server.name))
         launch = server.start(settings, port)
-        state[server.name] = ServiceState(server.name, launch.pid, port, launch.url, str(launch.log_file))
+        state[server.name] = ServiceState(server.name, launch.pid, port, launch.url, str(launch.log_file),
+                                          process_start_ticks(launch.pid))
         write_state(settings, state)
         remember_port(settings, server.name, port)
         wait_until(functools.partial(_started, server, launch), server.startup_timeout_s,
@@ -91,6 +99,20 @@ def up(settings: Settings) -> dict[str, ServiceState]:
 
     ensure_resources(settings)
     return state
+
+
+def _is_running(entry: ServiceState) -> bool:
+    return is_recorded_process(entry.pid, entry.start_ticks, entry.port)
+
+
+def _stop(entry: ServiceState, grace_s: float = 10.0, first_signal: signal.Signals = signal.SIGTERM) -> bool:
+    """Stop the recorded server; return False, signalling nothing, when its PID is dead or now another process's."""
+    if not _is_running(entry):
+        log.info("%s (pid %s) is not running; nothing to stop", entry.name, entry.pid)
+        return False
+    stop_process(entry.pid, grace_s, first_signal)
+    log.info("stopped %s (pid %s)", entry.name, entry.pid)
+    return True
 
 
 def _started(server: Server, launch: Launch) -> bool:
@@ -109,18 +131,24 @@ def _safe_healthy(server: Server, url: str) -> bool:
 def down(settings: Settings) -> list[str]:
     """Stop every recorded server by PID (reverse start order) and clean what it leaves behind."""
     _require_embedded(settings)
+    if not settings.data_dir.is_dir():
+        return []
+    with stack_lock(settings):
+        return _down_locked(settings)
+
+
+def _down_locked(settings: Settings) -> list[str]:
     state = read_state(settings)
     stopped = []
     for server in reversed(servers()):
         entry = state.pop(server.name, None)
-        if entry is not None:
-            stop_process(entry.pid, STOP_GRACE_S.get(server.name, 10.0), STOP_SIGNALS.get(server.name, signal.SIGTERM))
+        if entry is not None and _stop(entry, STOP_GRACE_S.get(server.name, 10.0),
+                                       STOP_SIGNALS.get(server.name, signal.SIGTERM)):
             stopped.append(server.name)
-            log.info("stopped %s (pid %s)", server.name, entry.pid)
         server.cleanup(settings)
     for name, entry in state.items():
-        stop_process(entry.pid)
-        stopped.append(name)
+        if _stop(entry):
+            stopped.append(name)
     write_state(settings, {})
     return stopped
 
@@ -135,12 +163,17 @@ def status(settings: Settings) -> list[ServiceStatus]:
         if entry is None:
             rows.append(ServiceStatus(server.name, "-", 0, False, False))
             continue
-        running = pid_alive(entry.pid)
+        running = _is_running(entry)
         rows.append(ServiceStatus(server.name, entry.url, entry.pid, running, running and _safe_healthy(server, entry.url)))
     return rows
 
 
 def reset(settings: Settings) -> None:
     """Stop the stack and delete all of its data."""
-    down(settings)
-    shutil.rmtree(settings.data_dir, ignore_errors=True)
+    _require_embedded(settings)
+    if not settings.data_dir.is_dir():
+        return
+    with stack_lock(settings):
+        _down_locked(settings)
+        # NOTE: a command waiting for the lock meanwhile holds the deleted file's lock, not a new one.
+        shutil.rmtree(settings.data_dir, ignore_errors=True)

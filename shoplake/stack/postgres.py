@@ -126,6 +126,16 @@ def start(settings: Settings, port: int) -> Launch:
     return Launch(pid=pid, url=f"postgresql://{LOOPBACK}:{port}", log_file=log_file)
 
 
+def accepting_connections(port: int) -> bool:
+    """Return True when the server on `port` accepts connections (pg_isready exit 0).
+
+    An open TCP port is not enough: after a crash the server listens during
+    recovery and rejects every login with "the database system is starting up".
+    """
+    command = [str(bin_dir() / "pg_isready"), "-h", LOOPBACK, "-p", str(port), "-t", "2"]
+    return subprocess.run(command, capture_output=True, check=False, timeout=10).returncode == 0
+
+
 def create_databases(settings: Settings) -> None:
     """Create the source and warehouse databases if they do not exist (get-or-create)."""
     import psycopg2

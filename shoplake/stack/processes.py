@@ -56,6 +56,9 @@ def choose_port(service: str, configured: int, settings_file: Path, previous: in
 
 
 def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        # 0 and negative numbers address process groups in os.kill, never one recorded server.
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -63,6 +66,44 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Return the process's start time in clock ticks after boot (/proc/PID/stat field 22), or None.
+
+    None means the process is gone, is a zombie, or /proc is not available.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # the command name in brackets may contain spaces
+    if fields[0] == "Z":
+        return None
+    return int(fields[19])
+
+
+def is_recorded_process(pid: int, start_ticks: int | None, port: int) -> bool:
+    """Return True when `pid` is still the server that `stack up` recorded, not a process that reused the PID.
+
+    The recorded start time must match. State files written before start times
+    were recorded fall back to the port, which every server's command line names.
+    Without /proc only liveness can be checked.
+    """
+    if not pid_alive(pid):
+        return False
+    if not Path("/proc/self/stat").is_file():
+        return True
+    actual = process_start_ticks(pid)
+    if actual is None:
+        return False
+    if start_ticks is not None:
+        return actual == start_ticks
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(str(port).encode() in argument for argument in arguments)
 
 
 def start_process(command: Sequence[str], log_file: Path, env: dict[str, str] | None = None,

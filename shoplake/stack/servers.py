@@ -163,7 +163,7 @@ class PostgresServer:
         return postgres.start(settings, port)
 
     def healthy(self, url: str) -> bool:
-        return tcp_open(int(url.rsplit(":", 1)[1]))
+        return postgres.accepting_connections(int(url.rsplit(":", 1)[1]))
 
     def cleanup(self, settings: Settings) -> None:
         return None

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shoplake.errors import StackNotRunningError
+from shoplake.errors import StackError, StackNotRunningError
 
 if TYPE_CHECKING:
     from shoplake.settings import Settings
@@ -25,6 +25,7 @@ class ServiceState:
     port: int
     url: str
     log_file: str
+    start_ticks: int | None = None  # /proc start time, so a PID reused by another process is not mistaken for it
 
 
 def state_file(settings: Settings) -> Path:
@@ -36,8 +37,14 @@ def read_state(settings: Settings) -> dict[str, ServiceState]:
     path = state_file(settings)
     if not path.is_file():
         return {}
-    raw = json.loads(path.read_text())
-    return {name: ServiceState(**entry) for name, entry in raw.get("services", {}).items()}
+    try:
+        raw = json.loads(path.read_text())
+        return {name: ServiceState(**entry) for name, entry in raw["services"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StackError(
+            f"invalid state file {path} ({exc}); stop any servers it listed by hand, "
+            "then run 'shoplake stack reset' (deletes the data) or delete the file"
+        ) from exc
 
 
 def write_state(settings: Settings, services: dict[str, ServiceState]) -> None:
@@ -52,7 +59,12 @@ def write_state(settings: Settings, services: dict[str, ServiceState]) -> None:
 def read_previous_ports(settings: Settings) -> dict[str, int]:
     """Return the ports of the last `up`, so a restart keeps its addresses when they are free."""
     path = settings.data_dir / "ports.json"
-    return {name: int(port) for name, port in json.loads(path.read_text()).items()} if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        return {name: int(port) for name, port in json.loads(path.read_text()).items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}  # only a preference: a damaged file means "pick free ports"
 
 
 def remember_port(settings: Settings, service: str, port: int) -> None:
