@@ -104,8 +104,16 @@ class Settings:
         from shoplake.stack.state import postgres_endpoint
 
         host, port, password = postgres_endpoint(self)
-        password_part = f" password={password}" if password else ""
-        return f"host={host} port={port} user={self.postgres_user} dbname={database}{password_part}"
+        fields = {"host": host, "port": port, "user": self.postgres_user, "dbname": database}
+        if password:
+            fields["password"] = password
+        return " ".join(f"{key}={_dsn_value(value)}" for key, value in fields.items())
+
+
+def _dsn_value(value: object) -> str:
+    """Quote a libpq connection-string value, so spaces, quotes and backslashes stay part of it."""
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
 
 
 def _read_file(path: Path, profile: str) -> dict[str, Any]:
@@ -116,9 +124,14 @@ def _read_file(path: Path, profile: str) -> dict[str, Any]:
         )
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"invalid TOML in {path}: {exc}; fix the file's syntax") from exc
+    for section, value in data.items():
+        if not isinstance(value, dict):
+            raise SettingsError(f"invalid setting [{section}] in {path}: expected a table (a [{section}] section "
+                                f"of keys), found {type(value).__name__} {value!r}")
+    return data
 
 
 def _apply_environment(data: dict[str, Any]) -> None:
@@ -156,6 +169,9 @@ def _check(data: dict[str, Any], path: Path, profile: str) -> None:
             raise SettingsError(f"invalid setting [{section}] {key} = {value!r} in {path}: expected an integer") from None
         if section == "ports" and not 0 <= number <= 65535:
             raise SettingsError(f"invalid setting [ports] {key} = {number} in {path}: expected 0 (any free port) to 65535")
+        if (section, key) == ("streams", "campaign_shards") and number < 1:
+            raise SettingsError(f"invalid setting [streams] campaign_shards = {number} in {path}: "
+                                "expected a shard count of 1 or more")
         data[section][key] = number
     _check_choice(data, path, "alerts", "notifier", NOTIFIERS)
     _check_choice(data, path, "warehouse", "engine", WAREHOUSE_ENGINES)
