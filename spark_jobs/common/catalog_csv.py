@@ -104,6 +104,8 @@ def build_row(header: list[str], fields: list[str]) -> tuple[dict[str, Any], tup
     for name in ("sku", "name"):
         if values.get(name) is None:
             return {}, ("missing_required_field", f"{name} is empty")
+    if values["price"] is None:
+        return {}, ("missing_required_field", "price is empty")
     price = parse_price(values["price"])
     if price is None:
         return {}, ("invalid_price", f"price {values['price']!r} is not a non-negative amount with at most 2 decimals")
@@ -146,7 +148,14 @@ def parse_price(text: str | None) -> Decimal | None:
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """Parse ISO 8601; a value without an offset is taken as UTC. Returns a naive UTC datetime."""
+    """Parse ISO 8601 or `DD.MM.YYYY HH:MM`; a value without an offset is UTC. Returns a naive UTC datetime."""
+    european = re.fullmatch(r"(\d{2})\.(\d{2})\.(\d{4})[ T](\d{2}):(\d{2})(?::(\d{2}))?", text.strip())
+    if european:
+        day, month, year, hour, minute, second = european.groups()
+        try:
+            return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        except ValueError:
+            return None
     candidate = text.strip().replace(" ", "T", 1)
     if candidate.endswith(("Z", "z")):
         candidate = candidate[:-1] + "+00:00"

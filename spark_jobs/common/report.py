@@ -22,10 +22,12 @@ class InputCounts:
     quarantined: int = 0
     duplicates_removed: int = 0
     superseded: int = 0  # older changes to a key that a later change in the same batch replaces
+    soft_deleted: int = 0  # current-state rows marked deleted, left out of the cleaned entity
 
     @property
     def balanced(self) -> bool:
-        return self.rows_in == self.rows_out + self.quarantined + self.duplicates_removed + self.superseded
+        removed = self.quarantined + self.duplicates_removed + self.superseded + self.soft_deleted
+        return self.rows_in == self.rows_out + removed
 
 
 @dataclass
@@ -38,12 +40,13 @@ class RunReport:
     outputs: dict[str, int] = field(default_factory=dict)
 
     def add_input(self, name: str, rows_in: int, rows_out: int, quarantined: int = 0, duplicates_removed: int = 0,
-                  superseded: int = 0) -> None:
-        counts = InputCounts(rows_in, rows_out, quarantined, duplicates_removed, superseded)
+                  superseded: int = 0, soft_deleted: int = 0) -> None:
+        counts = InputCounts(rows_in, rows_out, quarantined, duplicates_removed, superseded, soft_deleted)
         if not counts.balanced:
             raise UnbalancedCountsError(
                 f"{self.job} {self.logical_date}: input {name} has {rows_in} rows in but {rows_out} out, "
-                f"{quarantined} quarantined, {duplicates_removed} duplicates removed and {superseded} superseded"
+                f"{quarantined} quarantined, {duplicates_removed} duplicates removed, {superseded} superseded "
+                f"and {soft_deleted} soft-deleted"
             )
         self.inputs[name] = counts
 
@@ -62,6 +65,7 @@ class RunReport:
                 "quarantined": sum(counts.quarantined for counts in self.inputs.values()),
                 "duplicates_removed": sum(counts.duplicates_removed for counts in self.inputs.values()),
                 "superseded": sum(counts.superseded for counts in self.inputs.values()),
+                "soft_deleted": sum(counts.soft_deleted for counts in self.inputs.values()),
             },
         }
 

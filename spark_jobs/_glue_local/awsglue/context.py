@@ -11,6 +11,8 @@ from shoplake.settings import get_settings
 from shoplake.spark import get_spark, spark_options
 
 HADOOP_PREFIX = "spark.hadoop."
+# Delta reads its log with 50 partitions by default, which dominates small local runs.
+LOCAL_SQL_OPTIONS = {"spark.databricks.delta.snapshotPartitions": "2"}
 
 
 class GlueContext:
@@ -21,6 +23,8 @@ class GlueContext:
         settings = get_settings()
         self.spark_session: SparkSession = get_spark(spark_context.appName, settings)
         self._apply_hadoop_options(spark_options(settings))
+        for key, value in LOCAL_SQL_OPTIONS.items():
+            self.spark_session.conf.set(key, value)
 
     def getLogger(self) -> logging.Logger:  # noqa: N802 (Glue's name)
         return logging.getLogger("awsglue.job")
