@@ -35,7 +35,7 @@ NO_DOCKER_COMPOSE = "docker-compose is not installed; install the Debian package
 # A tag that names a release: it contains a digit and is not a moving alias.
 MOVING_TAGS = {"latest", "stable", "edge", "main", "master", "nightly"}
 # Workers that serve no port: nothing waits for them, so they need no health check.
-WORKERS = {"log-processor", "campaign-processor", "dms"}
+WORKERS = {"campaign-processor", "dms"}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -242,7 +242,7 @@ def test_shoplake_image_entrypoint_is_cli() -> None:
 
 
 def test_compose_has_shoplake_services() -> None:
-    assert set(_shoplake_services()) >= {"firehose", "log-processor", "campaign-processor", "dms"}
+    assert set(_shoplake_services()) >= {"firehose", "campaign-processor", "dms"}
 
 
 @pytest.mark.parametrize("service", sorted(_shoplake_services()))
