@@ -115,26 +115,17 @@ def _print_status() -> bool:
 
 
 def run() -> None:
-    """Entry point: run the CLI and print a ShoplakeError as one line."""
+    """Entry point: run the CLI and print a ShoplakeError as one line.
+
+    Standalone mode lets Typer print usage errors itself; shoplake's own errors
+    propagate out of it and are printed here without a traceback.
+    """
     _register_subcommands()
     try:
-        app(standalone_mode=False)
+        app(standalone_mode=True)
     except ShoplakeError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":
