@@ -78,6 +78,18 @@ def firehose_flush(
     _print(flush(get_settings(), timeout_s))
 
 
+@firehose_app.command("serve")
+def firehose_serve(
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")],
+    data_dir: Annotated[Path, typer.Option(help="Folder for stream configurations and buffered records.")],
+    host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 only inside a container.")] = "127.0.0.1",
+) -> None:
+    """Run the Firehose-compatible delivery service in the foreground (what `stack up` and compose start)."""
+    from services.firehose.__main__ import main
+
+    raise typer.Exit(main(["--host", host, "--port", str(port), "--data-dir", str(data_dir)]))
+
+
 @firehose_app.command("describe")
 def firehose_describe() -> None:
     """Print the delivery stream's description (DescribeDeliveryStream)."""
