@@ -27,18 +27,19 @@ def _parse_date(text: str) -> date:
 
 
 def _run_dates(days: list[date]) -> list:
-    from shoplake.pipeline.airflow_local import run_dag
+    """Run the DAG for `days` in one Airflow process, printing each run's result."""
+    from shoplake.pipeline.airflow_local import run_dag, run_dag_dates
 
-    outcomes = []
-    for day in days:
-        with console.status(f"running {day} with 'airflow dags test' ..."):
-            outcome = run_dag(get_settings(), day)
+    label = f"{days[0]}" if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    with console.status(f"running the DAG for {label} (DAG.test, as 'airflow dags test') ..."):
+        if len(days) == 1:
+            outcomes = [run_dag(get_settings(), days[0])]
+        else:
+            outcomes = run_dag_dates(get_settings(), days)
+    for outcome in outcomes:
         colour = "green" if outcome.success else "red"
-        console.print(f"[{colour}]{day}: {'success' if outcome.success else 'failed'}[/{colour}] "
+        console.print(f"[{colour}]{outcome.logical_date}: {'success' if outcome.success else 'failed'}[/{colour}] "
                       f"in {outcome.seconds:.0f} s (log: {outcome.log_file})")
-        outcomes.append(outcome)
-        if not outcome.success:
-            break
     return outcomes
 
 

@@ -122,6 +122,38 @@ def run_dag(settings: Settings, day: date, extra_env: dict[str, str] | None = No
     return DagRunOutcome(day, success, seconds, log_file)
 
 
+def run_dag_dates(settings: Settings, days: list[date], extra_env: dict[str, str] | None = None) -> list[DagRunOutcome]:
+    """Run the DAG for each of `days` in order in one Airflow process; stop at the first failed run.
+
+    Each date is one `DAG.test()` call, the same call `airflow dags test` makes.
+    """
+    from shoplake.pipeline.dag_test_many import RESULT_PREFIX
+
+    ensure_metadata_db(settings)
+    log_dir = airflow_home(settings) / "dags-test"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"{days[0].isoformat()}_{days[-1].isoformat()}.log"
+    env = airflow_environment(settings)
+    env.update(extra_env or {})
+    command = [sys.executable, "-m", "shoplake.pipeline.dag_test_many", *(day.isoformat() for day in days)]
+    with log_file.open("w") as output:
+        subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, check=False)
+
+    results = {}
+    for line in log_file.read_text(errors="replace").splitlines():
+        if line.startswith(RESULT_PREFIX):
+            entry = json.loads(line[len(RESULT_PREFIX):])
+            results[entry["date"]] = entry
+    outcomes = []
+    for day in days:
+        entry = results.get(day.isoformat())
+        if entry is None:
+            outcomes.append(DagRunOutcome(day, False, 0.0, log_file))
+            break
+        outcomes.append(DagRunOutcome(day, entry["state"] == "success", entry["seconds"], log_file))
+    return outcomes
+
+
 def _final_line(text: str) -> str:
     finished = [line for line in text.splitlines() if "DagRun Finished" in line]
     return finished[-1] if finished else ""

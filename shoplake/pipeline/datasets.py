@@ -59,6 +59,15 @@ def list_keys(bucket: str, prefix: str) -> list[str]:
     return sorted(keys)
 
 
+def data_keys(bucket: str, prefix: str) -> list[str]:
+    """Return the data objects under `prefix`, leaving out markers such as Spark's `_SUCCESS` and `.crc` files."""
+    def is_data(key: str) -> bool:
+        name = key.rsplit("/", 1)[-1]
+        return not name.startswith(("_", ".")) and not name.endswith(".crc")
+
+    return [key for key in list_keys(bucket, prefix) if is_data(key)]
+
+
 def read_object(bucket: str, key: str) -> bytes:
     from shoplake import aws
 
@@ -88,7 +97,7 @@ def load_s3_objects(settings: Settings, day: date, options: dict[str, Any]) -> t
     bucket = getattr(settings.buckets, options.get("bucket", "staging"))
     prefix = options["prefix"].format(date=day.isoformat())
     frames = []
-    for key in list_keys(bucket, prefix):
+    for key in data_keys(bucket, prefix):
         data = read_object(bucket, key)
         if key.endswith(".parquet") or options.get("format") == "parquet":
             import pyarrow.parquet as pq

@@ -5,9 +5,9 @@ the data interval) and returns a dict of counts, which becomes the task's XCom.
 Each implementation is imported when the stage runs, so parsing the DAG imports
 none of them, and a missing module fails the task with `StageMissingError`.
 
-Glue jobs, DMS replication and the warehouse load go through
-`shoplake.adapters`, which picks AWS or the local engine from the profile, so
-no stage branches on the profile.
+Glue jobs and DMS replication go through `shoplake.adapters`, and the
+warehouse load through `warehouse.load` (Redshift Data API on `aws`), which
+pick AWS or the local engine from the profile, so no stage branches on it.
 
 `[pipeline] stage_module` (`SHOPLAKE_PIPELINE__STAGE_MODULE`) names a module
 with functions of the same names to use instead; the orchestration tests use
@@ -55,7 +55,7 @@ def campaign_events(settings: Settings, day: date) -> Counts:
 
 def source_db(settings: Settings, day: date) -> Counts:
     """Replicate the source database (full load, then CDC) until the replication task has caught up."""
-    return require("source_db", "shoplake.adapters.dms", "run_until_caught_up")(settings)
+    return require("source_db", "shoplake.adapters.dms", "run_task")(settings)
 
 
 def catalog(settings: Settings, day: date) -> Counts:
@@ -85,8 +85,9 @@ def warehouse_extracts(settings: Settings, day: date) -> Counts:
 
 def warehouse_copy(settings: Settings, day: date) -> Counts:
     """Create the warehouse tables if needed, then load the day's extracts (delete-insert by date)."""
-    require("warehouse_copy", "shoplake.adapters.redshift", "apply_ddl")(settings)
-    return require("warehouse_copy", "shoplake.adapters.redshift", "load_date")(settings, day)
+    tables = require("warehouse_copy", "warehouse.ddl", "apply_ddl")(settings)
+    loaded = require("warehouse_copy", "warehouse.load", "load_date")(settings, day)
+    return {"ddl_files": len(tables), "tables": loaded}
 
 
 def dashboard(settings: Settings, day: date) -> Counts:

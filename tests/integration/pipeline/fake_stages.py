@@ -130,7 +130,8 @@ def catalog(settings, day):
     writer.writeheader()
     writer.writerows(rows)
     _put(settings.buckets.raw, f"catalog/dt={day}/catalog.csv", text.getvalue().encode())
-    _put(settings.buckets.staging, f"catalog/dt={day}/part-00000.parquet", _parquet(rows))
+    staged = [dict(row, source_file="catalog.csv", source_line=index + 2) for index, row in enumerate(rows)]
+    _put(settings.buckets.staging, f"catalog/dt={day}/part-00000.parquet", _parquet(staged))
     return {"rows_in": len(rows), "rows_out": len(rows), "quarantined": 0}
 
 
