@@ -10,13 +10,12 @@ from the commit of the flush's oldest transaction to the end of its S3 writes.
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+
+from bench._common import private_stack
 
 OFFERED_CHANGES_PER_S = 1000
 CHANGES_PER_TRANSACTION = 10
@@ -27,7 +26,7 @@ CATCH_UP_TIMEOUT_S = 60
 
 def run(scale: int) -> dict[str, float]:
     """Return sustained changes/s and lag figures for `scale` × 20 s of paced load."""
-    with _private_stack() as settings:
+    with private_stack("shoplake-bench-dms-") as settings:
         config_dir = _prepare(settings)
         from services.dms import task
 
@@ -124,32 +123,6 @@ def _wait_for(reports: list, written: int) -> None:
     deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
     while sum(sum(report.rows.values()) for report in reports) < written and time.monotonic() < deadline:
         time.sleep(0.2)
-
-
-@contextmanager
-def _private_stack() -> Iterator:
-    """Start an embedded stack on free ports in a temporary folder, and stop it afterwards."""
-    from shoplake import aws
-    from shoplake.settings import get_settings, reset_settings_cache
-    from shoplake.stack import manager
-
-    data_dir = tempfile.mkdtemp(prefix="shoplake-bench-dms-")
-    os.chmod(data_dir, 0o755)
-    saved = dict(os.environ)
-    os.environ.update({"SHOPLAKE_PROFILE": "embedded", "SHOPLAKE_PATHS__DATA_DIR": data_dir,
-                       "SHOPLAKE_PORTS__S3": "0", "SHOPLAKE_PORTS__KINESIS": "0",
-                       "SHOPLAKE_PORTS__FIREHOSE": "0", "SHOPLAKE_PORTS__POSTGRES": "0"})
-    reset_settings_cache()
-    settings = get_settings()
-    try:
-        manager.up(settings)
-        aws.activate(settings)
-        yield settings
-    finally:
-        manager.down(settings)
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_settings_cache()
 
 
 if __name__ == "__main__":

@@ -10,17 +10,14 @@ rows. Figures are rows per second of wall time, Parquet reading included.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from bench._common import private_stack
 
 ROWS_PER_SCALE = 200_000
 MAX_INSERT_ROWS = 200_000  # the INSERT loader is slow; it loads at most this many rows of the same extract
@@ -32,7 +29,7 @@ DAY = date(2030, 1, 1)
 def run(scale: int) -> dict[str, float]:
     """Return COPY and batched-INSERT rows per second for `scale` × 200,000 payment rows."""
     rows = ROWS_PER_SCALE * scale
-    with _private_stack() as settings:
+    with private_stack("shoplake-bench-warehouse-") as settings:
         from warehouse.ddl import apply_ddl
 
         apply_ddl(settings)
@@ -52,33 +49,6 @@ def run(scale: int) -> dict[str, float]:
         "insert_rows_per_s": round(insert_rate),
         "copy_speedup": round(copy_rate / insert_rate, 1),
     }
-
-
-@contextmanager
-def _private_stack() -> Iterator:
-    """Start an embedded stack on free ports in a temporary folder, and stop it afterwards."""
-    from shoplake import aws
-    from shoplake.settings import get_settings, reset_settings_cache
-    from shoplake.stack import manager
-
-    data_dir = tempfile.mkdtemp(prefix="shoplake-bench-warehouse-")
-    os.chmod(data_dir, 0o755)
-    saved = dict(os.environ)
-    os.environ.update({"SHOPLAKE_PROFILE": "embedded", "SHOPLAKE_PATHS__DATA_DIR": data_dir,
-                       "SHOPLAKE_PORTS__S3": "0", "SHOPLAKE_PORTS__KINESIS": "0",
-                       "SHOPLAKE_PORTS__FIREHOSE": "0", "SHOPLAKE_PORTS__POSTGRES": "0"})
-    reset_settings_cache()
-    settings = get_settings()
-    try:
-        manager.up(settings)
-        aws.activate(settings)
-        yield settings
-    finally:
-        manager.down(settings)
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_settings_cache()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _payments(rows: int) -> pa.Table:
