@@ -78,8 +78,10 @@ def _wait_for(url: str, process: subprocess.Popen, timeout_s: float = 30.0) -> N
 @pytest.fixture(scope="module")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     port = free_port()
-    log_file = tmp_path_factory.mktemp("moto") / "moto.log"
-    environment = dict(os.environ, MOTO_ENABLE_RECORDING="True")
+    folder = tmp_path_factory.mktemp("moto")
+    log_file = folder / "moto.log"
+    # The recorder writes its file to the working directory unless told otherwise.
+    environment = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(folder / "recording"))
     with log_file.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],
                                    stdout=log, stderr=subprocess.STDOUT, env=environment)
