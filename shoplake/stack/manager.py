@@ -13,8 +13,17 @@ from shoplake import aws
 from shoplake.errors import StackError
 from shoplake.stack import postgres
 from shoplake.stack.lock import prepare_data_dir, stack_lock
-from shoplake.stack.processes import (choose_port, is_recorded_process, pid_alive, process_start_ticks, stop_process,
-                                      wait_until)
+from shoplake.stack.processes import (
+    ServerExitedError,
+    choose_port,
+    is_recorded_process,
+    listens_on,
+    port_in_use,
+    process_exited,
+    process_start_ticks,
+    stop_process,
+    wait_until,
+)
 from shoplake.stack.servers import FirehoseService, Launch, MotoKinesis, PostgresServer, SeaweedS3
 from shoplake.stack.state import ServiceState, read_previous_ports, read_state, remember_port, write_state
 
@@ -24,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STOP_SIGNALS = {"postgres": signal.SIGINT}  # SIGINT is PostgreSQL's "fast" shutdown.
 STOP_GRACE_S = {"s3": 5.0}
+PORT_ATTEMPTS = 3
 
 
 class Server(Protocol):
@@ -80,16 +90,7 @@ def _up_locked(settings: Settings) -> dict[str, ServiceState]:
         if current and _is_running(current) and _safe_healthy(server, current.url):
             log.info("%s already running at %s (pid %s)", server.name, current.url, current.pid)
             continue
-        port = choose_port(server.name, getattr(settings.ports, server.name), settings.source_file,
-                           previous_ports.get(server.name))
-        launch = server.start(settings, port)
-        state[server.name] = ServiceState(server.name, launch.pid, port, launch.url, str(launch.log_file),
-                                          process_start_ticks(launch.pid))
-        write_state(settings, state)
-        remember_port(settings, server.name, port)
-        wait_until(functools.partial(_started, server, launch), server.startup_timeout_s,
-                   f"{server.name} at {launch.url}", launch.log_file)
-        log.info("started %s at %s (pid %s)", server.name, launch.url, launch.pid)
+        start_server(settings, server, state, previous_ports)
 
     ports = {name: entry.port for name, entry in state.items() if name in ("s3", "kinesis", "firehose")}
     aws.render_config(settings, ports)
@@ -99,6 +100,39 @@ def _up_locked(settings: Settings) -> dict[str, ServiceState]:
 
     ensure_resources(settings)
     return state
+
+
+def start_server(settings: Settings, server: Server, state: dict[str, ServiceState],
+                 previous_ports: dict[str, int]) -> ServiceState:
+    """Start one server, record it in `state` and stack.json, and wait until it is healthy.
+
+    With port 0, another process can take the chosen free port before the server
+    binds it. The server then exits, so it is started again on a new port.
+    """
+    configured = getattr(settings.ports, server.name)
+    attempts = PORT_ATTEMPTS if configured == 0 else 1
+    previous = previous_ports.get(server.name)
+    for attempt in range(1, attempts + 1):
+        port = choose_port(server.name, configured, settings.source_file, previous)
+        launch = server.start(settings, port)
+        entry = ServiceState(server.name, launch.pid, port, launch.url, str(launch.log_file),
+                             process_start_ticks(launch.pid))
+        state[server.name] = entry
+        write_state(settings, state)
+        try:
+            wait_until(functools.partial(_started, server, launch), server.startup_timeout_s,
+                       f"{server.name} at {launch.url}", launch.log_file)
+        except ServerExitedError:
+            if attempt == attempts or not port_in_use(port):
+                raise
+            log.warning("%s exited because port %s was taken after it was chosen; retrying on another port",
+                        server.name, port)
+            previous = None
+            continue
+        remember_port(settings, server.name, port)
+        log.info("started %s at %s (pid %s)", server.name, launch.url, launch.pid)
+        return entry
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _is_running(entry: ServiceState) -> bool:
@@ -116,9 +150,9 @@ def _stop(entry: ServiceState, grace_s: float = 10.0, first_signal: signal.Signa
 
 
 def _started(server: Server, launch: Launch) -> bool:
-    if not pid_alive(launch.pid):
-        raise StackError(f"{server.name} exited during start-up; see {launch.log_file}")
-    return server.healthy(launch.url)
+    if process_exited(launch.pid):
+        raise ServerExitedError(f"{server.name} exited during start-up; see {launch.log_file}")
+    return server.healthy(launch.url) and listens_on(launch.pid, launch.port)
 
 
 def _safe_healthy(server: Server, url: str) -> bool:

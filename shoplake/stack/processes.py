@@ -18,6 +18,10 @@ LOOPBACK = "127.0.0.1"
 log = logging.getLogger(__name__)
 
 
+class ServerExitedError(StackError):
+    """A server process exited while `up` waited for it to become healthy."""
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 at the time of the call."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -83,6 +87,37 @@ def process_start_ticks(pid: int) -> int | None:
     return int(fields[19])
 
 
+def process_exited(pid: int) -> bool:
+    """Return True when `pid` has exited; reaps it when it is this process's child, so a zombie counts as exited."""
+    _reap(pid)
+    if not pid_alive(pid):
+        return True
+    return Path("/proc/self/stat").is_file() and process_start_ticks(pid) is None
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Return True when `pid` or one of its descendants holds the TCP listener on `port`.
+
+    A health check alone cannot tell whether the listener is the server just
+    started or another process that took the port first. When this process may
+    not inspect the server's sockets, the answer is True (not checked).
+    """
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        members = [root, *root.children(recursive=True)]
+        for member in members:
+            for connection in member.net_connections(kind="tcp"):
+                if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                    return True
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
+    return False
+
+
 def is_recorded_process(pid: int, start_ticks: int | None, port: int) -> bool:
     """Return True when `pid` is still the server that `stack up` recorded, not a process that reused the PID.
 
@@ -126,7 +161,9 @@ def wait_until(check: Callable[[], bool], timeout_s: float, description: str, lo
         try:
             if check():
                 return
-        except Exception as exc:  # noqa: BLE001 - any failure of a probe means "not ready yet"
+        except StackError:
+            raise  # the probe found a failure that waiting cannot fix
+        except Exception as exc:  # noqa: BLE001 - any other failure of a probe means "not ready yet"
             log.debug("%s not ready yet: %s", description, exc)
         time.sleep(interval_s)
     where = f"; see {log_file}" if log_file else ""

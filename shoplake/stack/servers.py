@@ -28,6 +28,10 @@ class Launch:
     url: str
     log_file: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
 
 def _log(settings: Settings, name: str) -> Path:
     return settings.data_dir / "logs" / f"{name}.log"

@@ -121,3 +121,69 @@ def test_up_waits_for_held_stack_lock(settings, monkeypatch):
 
     assert "another 'shoplake stack' command" in str(caught.value)
     assert str(settings.data_dir) in str(caught.value)
+
+
+class ExitingServer:
+    """A server whose process fails to bind a taken port and exits, like moto, weed and postgres do."""
+
+    name = "kinesis"
+    startup_timeout_s = 20.0
+    script = ("import socket, sys, time\n"
+              "s = socket.socket()\n"
+              "try:\n    s.bind(('127.0.0.1', int(sys.argv[1])))\nexcept OSError:\n    sys.exit('port in use')\n"
+              "s.listen()\ntime.sleep(60)\n")
+
+    def start(self, settings, port):
+        from shoplake.stack.processes import start_process
+        from shoplake.stack.servers import Launch
+
+        log_file = settings.data_dir / "logs" / "fake.log"
+        pid = start_process([sys.executable, "-c", self.script, str(port)], log_file)
+        return Launch(pid=pid, url=f"http://127.0.0.1:{port}", log_file=log_file)
+
+    def healthy(self, url):
+        from shoplake.stack.processes import tcp_open
+
+        return tcp_open(int(url.rsplit(":", 1)[1]))
+
+
+@pytest.fixture
+def taken_port():
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    yield holder.getsockname()[1]
+    holder.close()
+
+
+def test_server_exit_during_start_is_reported(settings, taken_port, monkeypatch):
+    settings.data_dir.mkdir(parents=True)
+    server = ExitingServer()
+    monkeypatch.setattr(server, "startup_timeout_s", 600.0)
+    monkeypatch.setattr("shoplake.stack.processes.free_port", lambda: taken_port)
+
+    started = time.monotonic()
+    with pytest.raises(StackError) as caught:
+        manager.start_server(settings, server, {}, {})
+
+    assert "exited during start-up" in str(caught.value)
+    assert time.monotonic() - started < 60
+
+
+def test_port_taken_after_choosing_is_retried(settings, taken_port, monkeypatch):
+    from shoplake.stack import processes
+
+    settings.data_dir.mkdir(parents=True)
+    chosen = iter([taken_port])
+    real_free_port = processes.free_port
+    monkeypatch.setattr("shoplake.stack.processes.free_port", lambda: next(chosen, None) or real_free_port())
+    state = {}
+
+    entry = manager.start_server(settings, ExitingServer(), state, {})
+
+    assert entry.port != taken_port
+    assert state["kinesis"].port == entry.port
+    os.kill(entry.pid, 9)
+
