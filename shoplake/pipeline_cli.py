@@ -66,8 +66,12 @@ def backfill(
 
 
 @app.command("demo")
-def demo() -> None:
-    """Start the embedded stack, generate scale-1 sample data, run the DAG for each sample date, print a summary."""
+def demo(
+    scale: Annotated[float, typer.Option(help="Data volume multiplier; 1 is the reference volume.")] = DEMO_SCALE,
+    days: Annotated[int, typer.Option(help="Number of sample days from 2026-11-02.")] = DEMO_DAYS,
+    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = DEMO_SEED,
+) -> None:
+    """Start the embedded stack, generate sample data (scale 1 by default), run the DAG for each date, print a summary."""
     from shoplake.pipeline.errors import StageMissingError
     from shoplake.pipeline.stages import require
     from shoplake.pipeline.summary import print_summary
@@ -84,16 +88,16 @@ def demo() -> None:
         apply_changes = require("generate", "sample_data.generate", "apply_changes")
     except StageMissingError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    console.print(f"generating sample data: seed {DEMO_SEED}, scale {DEMO_SCALE}, {DEMO_DAYS} days from {DEMO_START}")
-    generate_all(settings, seed=DEMO_SEED, scale=DEMO_SCALE, start=DEMO_START, days=DEMO_DAYS, progress=True)
+    console.print(f"generating sample data: seed {seed}, scale {scale}, {days} days from {DEMO_START}")
+    generate_all(settings, seed=seed, scale=scale, start=DEMO_START, days=days, progress=True)
 
-    days = [DEMO_START.fromordinal(DEMO_START.toordinal() + offset) for offset in range(DEMO_DAYS)]
-    outcomes = _run_dates(days[:1])
+    dates = [DEMO_START.fromordinal(DEMO_START.toordinal() + offset) for offset in range(days)]
+    outcomes = _run_dates(dates[:1])
     if outcomes[-1].success:
         # Source changes land after the first day's full load, so replication picks them up as CDC.
         with console.status("applying source-database changes for CDC ..."):
-            apply_changes(settings, seed=DEMO_SEED, scale=DEMO_SCALE, start=DEMO_START, days=DEMO_DAYS)
-        outcomes += _run_dates(days[1:])
+            apply_changes(settings, seed=seed, scale=scale, start=DEMO_START, days=days)
+        outcomes += _run_dates(dates[1:])
 
     print_summary(console, settings, outcomes)
     console.print(f"demo finished in {time.monotonic() - started:.0f} s")

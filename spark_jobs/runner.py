@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 JOBS_DIR = Path(__file__).resolve().parent
 GLUE_SHIM_DIR = JOBS_DIR / "_glue_local"
-JOBS = ("catalog_ingest", "cdc_apply", "clean_conform", "customer_360", "star_schema")
+JOBS = ("catalog_ingest", "cdc_apply", "clean_conform", "customer_360", "star_schema", "warehouse_load")
 GLUE_TERMINAL_STATES = {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"}
 GLUE_POLL_SECONDS = 30
 GLUE_TIMEOUT_SECONDS = 4 * 3600
