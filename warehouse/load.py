@@ -5,7 +5,8 @@ audit.load_errors), empty staging, COPY each extract into staging, check that
 rows read = rows staged + rows rejected, then in one transaction replace the
 date's rows in every dimension and fact and record the audit, and finally
 ANALYZE. A failure before the commit leaves the star schema as it was, and a
-re-run of the date gives the same rows as one clean run.
+re-run of the date gives the same rows as one clean run. Loads share the
+staging tables, so the runner's staging lock lets one load at a time past prepare.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def load_date(settings: Settings, logical_date: date | str, *, fail_after_step: 
 
     plans = prepare(settings, day)
     role_arn = settings.section("warehouse").get("copy_role_arn")
-    with open_runner(settings) as runner:
+    with open_runner(settings) as runner, runner.staging_lock():
         _copy_into_staging(runner, settings, day, plans, role_arn)
         if fail_after_step == "copy":
             raise InjectedFailure(f"failure injected after the COPY into staging for {day.isoformat()}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from shoplake.settings import Settings
 
 log = logging.getLogger(__name__)
+STAGING_LOCK_NAME = "shoplake.warehouse.staging"
 
 
 class PostgresRunner(Runner):
@@ -49,6 +51,21 @@ class PostgresRunner(Runner):
             message = (exc.pgerror or str(exc)).strip()
             raise SqlExecutionError(f"{where} failed on the PostgreSQL warehouse {self._settings.warehouse_db}: "
                                     f"{message}; statement: {sql[:300]}") from exc
+
+    @contextmanager
+    def staging_lock(self) -> Iterator[None]:
+        """Hold a session advisory lock; PostgreSQL releases it too when this process dies."""
+        with self._connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (STAGING_LOCK_NAME,))
+            if not cursor.fetchone()[0]:
+                log.info("waiting for another load of %s to finish", self._settings.warehouse_db)
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", (STAGING_LOCK_NAME,))
+        try:
+            yield
+        finally:
+            if not self._connection.closed:
+                with self._connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", (STAGING_LOCK_NAME,))
 
     def close(self) -> None:
         self._connection.close()

@@ -57,6 +57,17 @@ class Runner(ABC):
             raise
         self.execute(exp.Commit(), None, where="COMMIT")
 
+    @contextmanager
+    def staging_lock(self) -> Iterator[None]:
+        """Hold the warehouse's lock on the shared staging tables for the block (one load at a time).
+
+        Two loads at once would truncate and fill the same `stg` tables, so each
+        would see the other's rows, fail its balance check or merge an emptied table.
+        """
+        # NOTE: Redshift has no session advisory lock, so on the redshift engine only the
+        # scheduler (the DAG's max_active_runs=1) keeps loads from overlapping.
+        yield
+
     @abstractmethod
     def execute(self, statement: exp.Expression, params: Mapping[str, Any] | None, *, where: str) -> list[Row]:
         """Execute one statement; `where` names it in error messages."""
