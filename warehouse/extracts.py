@@ -144,7 +144,7 @@ def _load_error_row(rejection: Rejection, logical_date: date, started: datetime)
         "col_length": str(column.length or column.precision or ""),
         "position": column.position,
         "raw_line": _cut_bytes(rejection.raw_line(), RAW_TEXT_BYTES),
-        "raw_field_value": _cut_bytes(rejection.raw_value, RAW_TEXT_BYTES),
+        "raw_field_value": _cut_bytes(_escape_nul(rejection.raw_value), RAW_TEXT_BYTES),
         "err_code": rejection.err_code,
         "err_reason": _cut_bytes(rejection.reason, REASON_BYTES),
     }
@@ -153,6 +153,11 @@ def _load_error_row(rejection: Rejection, logical_date: date, started: datetime)
 def _type_text(rejection: Rejection) -> str:
     column = rejection.column
     return f"{column.type_name}({column.length})" if column.length else column.type_name
+
+
+def _escape_nul(text: str) -> str:
+    """Replace NUL with the JSON escape `\\u0000` (as raw_line has it), because neither engine stores NUL in text."""
+    return text.replace("\x00", "\\u0000")
 
 
 def _cut_bytes(text: str, limit: int) -> str:

@@ -4,6 +4,8 @@ A row is rejected when a value would fail COPY. Each rejection carries a
 reason code and Redshift's load error code:
 - NULL in a NOT NULL column (1213)
 - a string longer in UTF-8 bytes than its VARCHAR or CHAR (1204)
+- a NUL (0x00) in a string, and a multibyte character in a CHAR (1220):
+  Redshift's COPY fails on both, and PostgreSQL rejects NUL in text too
 - a date or timestamp that is infinite, outside years 0001-9999 or not
   parseable (1205 for DATE, 1206 for TIMESTAMP)
 - an integer outside its column type (1222)
@@ -130,7 +132,12 @@ def _checks(column: Column, values: pa.Array, converted: dict[str, pa.Array]) ->
 def _text_checks(column: Column, values: pa.Array, converted: dict[str, pa.Array]) -> list[_Check]:
     text = values if pa.types.is_string(values.type) or pa.types.is_large_string(values.type) else values.cast(pa.string())
     too_long = pc.greater(pc.binary_length(text), column.length or 0)
-    return [_Check(_mask(too_long), "string_too_long", 1204)]
+    checks = [_Check(_mask(too_long), "string_too_long", 1204),
+              _Check(_mask(pc.match_substring(text, "\x00")), "nul_character", 1220)]
+    if column.type_name == "char":
+        multibyte = pc.match_substring_regex(text, "[^\\x00-\\x7F]")
+        checks.append(_Check(_mask(multibyte), "multibyte_in_char", 1220))
+    return checks
 
 
 def _integer_checks(column: Column, values: pa.Array, converted: dict[str, pa.Array]) -> list[_Check]:
