@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -41,7 +41,8 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "java": java[0] if java else "unknown",
         "pyspark": pyspark.__version__,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_at_start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -83,6 +84,19 @@ def _format(value: float | str) -> str:
     return str(value)
 
 
+def _summary(area: str) -> str:
+    """Return the first paragraph of the area's module docstring, which describes its figures."""
+    doc = importlib.import_module(f"bench.bench_{area}").__doc__ or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def _ratio(first: float | str | None, last: float | str | None) -> str:
+    """Return last / first as `N.N×`, or `-` when either is missing, not a number or zero."""
+    if not isinstance(first, int | float) or not isinstance(last, int | float) or not first:
+        return "-"
+    return f"{last / first:,.1f}×"
+
+
 def write_page(results: dict[str, dict[str, dict[str, float | str]]], info: dict[str, str]) -> None:
     lines = ["# Benchmarks", "", "Measured by `make bench` (`python -m bench`); every figure below was printed by that run.", "",
              "| machine | value |", "|---|---|"]
@@ -90,9 +104,15 @@ def write_page(results: dict[str, dict[str, dict[str, float | str]]], info: dict
     for area, by_scale in results.items():
         scales = list(by_scale)
         figures = sorted({figure for values in by_scale.values() for figure in values})
-        lines += ["", f"## {area}", "", "| figure | " + " | ".join(scales) + " |", "|---|" + "---|" * len(scales)]
+        growth = [f"{scales[-1]} / {scales[0]}"] if len(scales) > 1 else []
+        header = [*scales, *growth]
+        lines += ["", f"## {area}", "", _summary(area), "",
+                  "| figure | " + " | ".join(header) + " |", "|---|" + "---|" * len(header)]
         for figure in figures:
-            lines.append(f"| {figure} | " + " | ".join(_format(by_scale[s].get(figure, "-")) for s in scales) + " |")
+            cells = [_format(by_scale[s].get(figure, "-")) for s in scales]
+            if growth:
+                cells.append(_ratio(by_scale[scales[0]].get(figure), by_scale[scales[-1]].get(figure)))
+            lines.append(f"| {figure} | " + " | ".join(cells) + " |")
     RESULTS_PAGE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_PAGE.write_text("\n".join(lines) + "\n")
 
@@ -106,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     scales = [int(value) for value in args.scales.split(",") if value]
     modules = discover([value for value in args.only.split(",") if value] or None)
     info = machine()
+    info["command"] = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
+    started = time.perf_counter()
     results = run_all(modules, scales)
+    info["bench_wall_s"] = f"{time.perf_counter() - started:,.0f}"
     print_table(results)
     RESULTS_JSON.write_text(json.dumps({"machine": info, "results": results}, indent=2))
     write_page(results, info)

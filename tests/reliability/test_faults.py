@@ -1,9 +1,10 @@
 """Fault injection: break one component at a time, recover, and end with the clean run's warehouse.
 
 The tests run in file order on one private stack (`faulted_stack`), because each
-fault is injected into the stage that the pipeline runs at that point: ingest
-faults first (each resets the stage's staged output and replays the day), then
-source-database faults during CDC, then a Spark job and the warehouse load.
+fault is injected into the stage that the pipeline runs at that point. Ingest
+faults come first, and each resets the stage's staged output and replays the
+day. Source-database faults during CDC follow, then a Spark job and the
+warehouse load.
 Every ingest test checks that the staged ids equal the clean run's; the last
 two tests check that the warehouse after all faults, and after three more
 re-runs of the date, equals the clean run's (checksums of every star table)
@@ -198,8 +199,8 @@ def test_deliver_campaign_events_twice(faulted_stack, clean_run):
 def test_kill_9_kinesis_server_loses_unconsumed_records(faulted_stack, clean_run):
     """moto keeps streams in memory: records not yet consumed when it dies are gone, so the producer re-publishes.
 
-    Amazon Kinesis keeps records for the stream's retention period (24 hours by default) across any
-    failure of its own; the local stand-in does not, which this test makes visible.
+    Amazon Kinesis keeps records for the stream's retention period (24 hours by default). The local
+    stand-in loses them when its process dies, and this test makes that loss visible.
     """
     from services.runner.producer import put_events
     from shoplake import aws
