@@ -2,7 +2,7 @@
 
 ingest (access logs, campaign events, source DB, catalog, in parallel)
 -> staging quality gate -> transform (cdc_apply, clean_conform, customer_360)
--> model (star_schema) -> load (extracts, warehouse copy) -> warehouse
+-> model (star_schema) -> load (warehouse schema, warehouse copy) -> warehouse
 quality gate -> publish (dashboard, Data Docs), then a teardown task that
 alerts when the run took longer than expected.
 
@@ -94,7 +94,7 @@ with DAG(
         stage("star_schema")
 
     with TaskGroup("load") as load:
-        stage("warehouse_extracts") >> stage("warehouse_copy")
+        stage("warehouse_schema") >> stage("warehouse_copy")
 
     warehouse_gate = gate("warehouse")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,16 +29,53 @@ def _parse_date(text: str) -> date:
         raise typer.BadParameter(f"invalid date {text!r}: expected YYYY-MM-DD") from None
 
 
+class _StageProgress(threading.Thread):
+    """Print each stage run as the Airflow process records it, so a long run shows progress."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.offset = path.stat().st_size if path.is_file() else 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            self.print_new_entries()
+        self.print_new_entries()
+
+    def print_new_entries(self) -> None:
+        if not self.path.is_file():
+            return
+        with self.path.open() as handle:
+            handle.seek(self.offset)
+            lines = handle.readlines()
+            self.offset = handle.tell()
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            console.print(f"  {entry.get('date')} {entry.get('stage')}: {entry.get('seconds', 0):.1f} s (try {entry.get('try')})")
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
 def _run_dates(days: list[date]) -> list:
-    """Run the DAG for `days` in one Airflow process, printing each run's result."""
+    """Run the DAG for `days` in one Airflow process, printing each stage and each run's result."""
     from shoplake.pipeline.airflow_local import run_dag, run_dag_dates
+    from shoplake.pipeline.runtime import stage_log_file
 
     label = f"{days[0]}" if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    progress = _StageProgress(stage_log_file(get_settings()))
+    progress.start()
     with console.status(f"running the DAG for {label} (DAG.test, as 'airflow dags test') ..."):
         if len(days) == 1:
             outcomes = [run_dag(get_settings(), days[0])]
         else:
             outcomes = run_dag_dates(get_settings(), days)
+    progress.stop()
     for outcome in outcomes:
         colour = "green" if outcome.success else "red"
         console.print(f"[{colour}]{outcome.logical_date}: {'success' if outcome.success else 'failed'}[/{colour}] "

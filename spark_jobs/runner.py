@@ -21,7 +21,6 @@ from typing import Any
 
 from shoplake.errors import ShoplakeError
 from shoplake.settings import PROJECT_ROOT, Settings
-
 from spark_jobs.common.report import report_key
 
 log = logging.getLogger(__name__)
@@ -50,8 +49,9 @@ def run_job(settings: Settings, job_name: str, logical_date: str, extra_args: di
     if not settings.is_local:
         mode = "aws-glue"
         _run_on_glue(settings, job_name, arguments)
-    elif _active_spark_session() is not None:
+    elif _active_spark_session() is not None or _local_mode(settings) == "in-process":
         mode = "in-process"
+        _ensure_spark_session(settings)
         _run_in_process(job_name, arguments)
     else:
         mode = "spark-submit"
@@ -105,6 +105,26 @@ def _argv(job_name: str, arguments: dict[str, str]) -> list[str]:
     for key, value in arguments.items():
         argv += [f"--{key}", value]
     return argv
+
+
+def _local_mode(settings: Settings) -> str:
+    """Return `[glue] local_mode`: `spark-submit` (a JVM per job, as Glue isolates runs) or `in-process`.
+
+    In-process runs share one SparkSession across the jobs of a worker process, which saves the
+    JVM start-up and connector loading of every job; the job files are the same either way.
+    """
+    mode = str(settings.section("glue").get("local_mode", "spark-submit"))
+    if mode not in ("spark-submit", "in-process"):
+        raise GlueJobError(f"invalid setting [glue] local_mode = {mode!r} in {settings.source_file}; "
+                           "expected spark-submit or in-process")
+    return mode
+
+
+def _ensure_spark_session(settings: Settings) -> None:
+    if _active_spark_session() is None:
+        from shoplake.spark import get_spark
+
+        get_spark("shoplake-glue-local", settings)
 
 
 def _active_spark_session():

@@ -78,16 +78,15 @@ def star_schema(settings: Settings, day: date) -> Counts:
     return _glue_job("star_schema", "star_schema", settings, day)
 
 
-def warehouse_extracts(settings: Settings, day: date) -> Counts:
-    """Write the day's star-schema extracts that the warehouse COPYs."""
-    return _glue_job("warehouse_extracts", "warehouse_load", settings, day)
+def warehouse_schema(settings: Settings, day: date) -> Counts:
+    """Create or update the warehouse's schemas, tables and marts (the DDL is idempotent)."""
+    applied = require("warehouse_schema", "warehouse.ddl", "apply_ddl")(settings)
+    return {"ddl_files": len(applied)}
 
 
 def warehouse_copy(settings: Settings, day: date) -> Counts:
-    """Create the warehouse tables if needed, then load the day's extracts (delete-insert by date)."""
-    tables = require("warehouse_copy", "warehouse.ddl", "apply_ddl")(settings)
-    loaded = require("warehouse_copy", "warehouse.load", "load_date")(settings, day)
-    return {"ddl_files": len(tables), "tables": loaded}
+    """Run the warehouse_load Glue job: COPY the day's star-schema extracts, then delete-insert by date."""
+    return _glue_job("warehouse_copy", "warehouse_load", settings, day)
 
 
 def dashboard(settings: Settings, day: date) -> Counts:
@@ -110,7 +109,7 @@ STAGES: dict[str, StageFunction] = {
     "clean_conform": clean_conform,
     "customer_360": customer_360,
     "star_schema": star_schema,
-    "warehouse_extracts": warehouse_extracts,
+    "warehouse_schema": warehouse_schema,
     "warehouse_copy": warehouse_copy,
     "dashboard": dashboard,
 }

@@ -69,7 +69,7 @@ def test_ingest_runs_four_sources_in_parallel(dag):
 
 def test_task_order_follows_stages(dag):
     chain = ["staging_quality_gate", "transform.cdc_apply", "transform.clean_conform", "transform.customer_360",
-             "model.star_schema", "load.warehouse_extracts", "load.warehouse_copy", "warehouse_quality_gate"]
+             "model.star_schema", "load.warehouse_schema", "load.warehouse_copy", "warehouse_quality_gate"]
     for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     publish = dag.get_task("warehouse_quality_gate").downstream_task_ids
