@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg2
+
 from services.dms.catalog import Column, SourceTable, describe_table, selected_tables
 from services.dms.context import TaskContext
 from services.dms.decoding import UNCHANGED_TOAST, Begin, Change, Commit, Tuple, parse_message
@@ -32,11 +34,12 @@ from services.dms.errors import (
     FullLoadRequiredError,
     ReplicatorError,
     SchemaChangeError,
+    SlotInUseError,
     UnsupportedChangeError,
     ValueConversionError,
 )
 from services.dms.files import cdc_file_key, encode_rows, next_cdc_file_name
-from services.dms.source import connect_replication, current_wal_lsn, slot_status
+from services.dms.source import connect_replication, current_wal_lsn, slot_in_use_message, slot_status
 from services.dms.target import format_lsn
 from services.dms.values import column_type, format_dms_timestamp
 
@@ -128,9 +131,12 @@ class CdcStream:
         replication = connect_replication(self.context.dsn, self.context.config.database)
         try:
             cursor = replication.cursor()
-            cursor.start_replication(slot_name=self.context.config.slot_name, decode=True,
-                                     start_lsn=self.checkpoint.position, options=DECODING_OPTIONS,
-                                     status_interval=STATUS_INTERVAL_S)
+            try:
+                cursor.start_replication(slot_name=self.context.config.slot_name, decode=True,
+                                         start_lsn=self.checkpoint.position, options=DECODING_OPTIONS,
+                                         status_interval=STATUS_INTERVAL_S)
+            except psycopg2.errors.ObjectInUse as exc:
+                raise SlotInUseError(slot_in_use_message(self.context.config.slot_name, None)) from exc
             log.info("CDC started on slot %s at %s", self.context.config.slot_name,
                      format_lsn(self.checkpoint.position))
             self._loop(cursor)

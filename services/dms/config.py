@@ -10,6 +10,7 @@ works here means the same thing to AWS DMS.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ CONFIG_FILES = ("table-mappings.json", "task-settings.json", "source-endpoint.js
 DATA_FORMATS = ("parquet", "csv")
 COMPRESSION_TYPES = ("NONE", "GZIP")
 PLUGINS = ("test_decoding",)
+SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
 DATE_PARTITION_SEQUENCES = ("YYYYMMDD", "YYYYMMDDHH", "YYYYMM", "MMYYYYDD", "DDMMYYYY")
 DATE_PARTITION_DELIMITERS = {"SLASH": "/", "UNDERSCORE": "_", "DASH": "-", "NONE": ""}
 
@@ -199,9 +201,10 @@ def _parse_source_endpoint(document: dict[str, Any]) -> dict[str, Any]:
     if plugin not in PLUGINS:
         raise ConfigError(f"PostgreSQLSettings PluginName {plugin!r} is not supported; use 'test_decoding'")
     slot = settings.get("SlotName", "shoplake_dms")
-    if not slot.replace("_", "").isalnum() or not slot.islower():
+    # PostgreSQL's rule for slot names (ASCII only, at most NAMEDATALEN - 1 bytes); the name goes into SQL text.
+    if not isinstance(slot, str) or not SLOT_NAME.fullmatch(slot):
         raise ConfigError(f"PostgreSQLSettings SlotName {slot!r} is invalid; "
-                          "use lower-case letters, digits and underscores")
+                          "use 1 to 63 lower-case ASCII letters, digits and underscores")
     return {"slot_name": slot, "plugin": plugin, "database": document.get("DatabaseName")}
 
 

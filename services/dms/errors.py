@@ -35,3 +35,7 @@ class ValueConversionError(ReplicatorError):
 
 class FullLoadRequiredError(ReplicatorError):
     """CDC was asked to run before a full load completed."""
+
+
+class SlotInUseError(ReplicatorError):
+    """Another replicator process is using the task's replication slot, or created it at the same moment."""

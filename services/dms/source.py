@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from services.dms.errors import ReplicatorError
+from services.dms.errors import SlotInUseError
 from services.dms.target import parse_lsn
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,14 @@ def create_slot_with_snapshot(replication_connection, slot: str, plugin: str) ->
     The snapshot stays importable only while `replication_connection` stays open
     and runs no other command, so the caller reads the tables before closing it.
     """
+    import psycopg2
+
     cursor = replication_connection.cursor()
-    cursor.execute(f"CREATE_REPLICATION_SLOT {slot} LOGICAL {plugin} EXPORT_SNAPSHOT")
+    try:
+        cursor.execute(f"CREATE_REPLICATION_SLOT {slot} LOGICAL {plugin} EXPORT_SNAPSHOT")
+    except psycopg2.errors.DuplicateObject as exc:
+        raise SlotInUseError(f"replication slot {slot} was created by another replicator while this full load "
+                             "started; let that run finish, then run this command again") from exc
     _, consistent_point, snapshot_name, _ = cursor.fetchone()
     log.info("created replication slot %s at %s with snapshot %s", slot, consistent_point, snapshot_name)
     return parse_lsn(consistent_point), snapshot_name
@@ -67,6 +73,8 @@ def create_slot_with_snapshot(replication_connection, slot: str, plugin: str) ->
 
 def drop_slot_if_exists(connection, slot: str) -> bool:
     """Drop the slot (it must not be in use); return whether it existed."""
+    import psycopg2
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s", (slot,))
         row = cursor.fetchone()
@@ -74,12 +82,21 @@ def drop_slot_if_exists(connection, slot: str) -> bool:
             connection.commit()
             return False
         if row[0] is not None:
-            raise ReplicatorError(f"replication slot {slot} is in use by backend {row[0]}; "
-                                  "stop the running 'shoplake dms cdc' first")
-        cursor.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            raise SlotInUseError(slot_in_use_message(slot, row[0]))
+        try:
+            cursor.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+        except psycopg2.errors.ObjectInUse as exc:
+            connection.rollback()
+            raise SlotInUseError(slot_in_use_message(slot, None)) from exc
     connection.commit()
     log.info("dropped replication slot %s", slot)
     return True
+
+
+def slot_in_use_message(slot: str, backend_pid: int | None) -> str:
+    holder = f"backend {backend_pid}" if backend_pid else "another replicator"
+    return (f"replication slot {slot} is in use by {holder}: another 'shoplake dms' run or 'dms cdc' is streaming "
+            "from it; wait for that run to finish or stop it, then run this command again")
 
 
 def slot_status(connection, slot: str) -> SlotStatus | None:
