@@ -164,6 +164,8 @@ def _check(data: dict[str, Any], path: Path, profile: str) -> None:
         if value is None:
             continue
         try:
+            if isinstance(value, bool | float):
+                raise TypeError("int() would accept a TOML boolean or float")  # true is 1, 80.9 is 80
             number = int(value)
         except (TypeError, ValueError):
             raise SettingsError(f"invalid setting [{section}] {key} = {value!r} in {path}: expected an integer") from None

@@ -59,3 +59,14 @@ def test_dsn_keeps_database_and_user_names_whole(tmp_path, name):
     assert parsed["dbname"] == name
     assert parsed["user"] == name
     assert parsed["port"] == "5555"
+
+
+@pytest.mark.parametrize("value", ["true", "80.9", "1e3", '"0x50"'])
+def test_port_of_wrong_toml_type_is_settings_error(settings_dir, value):
+    path = settings_dir / "embedded.toml"
+    path.write_text(path.read_text().replace("s3 = 8333", f"s3 = {value}"))
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings("embedded")
+
+    assert "[ports] s3" in str(caught.value)
