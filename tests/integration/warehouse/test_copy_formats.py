@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 
 from warehouse import copy_binary
-from warehouse.copy_emulation import _copy_rows
+from warehouse.copy_emulation import ChunkReader, _copy_data
 
 COLUMNS = ("small smallint, id bigint, n integer, flag boolean, ratio double precision, share real, day date, "
            "ts timestamp, tstz timestamptz, amount numeric(12, 2), whole numeric(5, 0), currency char(3), "
@@ -43,11 +43,15 @@ def test_binary_and_csv_copy_load_equal_rows(kit, monkeypatch):
         cursor.execute(f"CREATE TABLE public.copy_csv ({COLUMNS})")
     table = _table()
 
-    assert copy_binary.encode(table, TYPES) is not None
-    _copy_rows(kit.connection, "public.copy_binary", table, TYPES, where="test")
+    binary_sql, binary_chunks = _copy_data("public.copy_binary", table, TYPES)
     monkeypatch.setattr(copy_binary, "encode", lambda data, types: None)
-    _copy_rows(kit.connection, "public.copy_csv", table, TYPES, where="test")
+    csv_sql, csv_chunks = _copy_data("public.copy_csv", table, TYPES)
+    with kit.connection.cursor() as cursor:
+        cursor.copy_expert(binary_sql, ChunkReader(binary_chunks))
+        cursor.copy_expert(csv_sql, ChunkReader(csv_chunks))
 
+    assert binary_sql.endswith("(FORMAT binary)")
+    assert csv_sql.endswith("(FORMAT csv)")
     binary = kit.query("SELECT * FROM public.copy_binary ORDER BY id DESC NULLS LAST")
     csv = kit.query("SELECT * FROM public.copy_csv ORDER BY id DESC NULLS LAST")
     assert binary == csv
