@@ -27,6 +27,8 @@ from typing import Any
 
 import psycopg2
 
+from shoplake.pipeline.stages import STAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT_KEYS = ("S3", "KINESIS", "FIREHOSE", "POSTGRES")
 MEMORY_SAMPLE_INTERVAL_S = 0.2
@@ -34,11 +36,7 @@ MEMORY_SAMPLE_INTERVAL_S = 0.2
 # The DAG's stages in an order that respects its dependencies (the four ingest
 # stages run in parallel in Airflow and one after another here). The dashboard
 # stage only renders a page and is left out.
-# NOTE: warehouse_extracts is left out too: star_schema already writes the
-# extracts, and that stage runs the Glue job `warehouse_load`, which
-# spark_jobs.runner does not list and which loads before the DDL exists.
-PIPELINE_STAGES = ("access_logs", "campaign_events", "source_db", "catalog", "cdc_apply", "clean_conform",
-                   "customer_360", "star_schema", "warehouse_copy")
+PIPELINE_STAGES = tuple(name for name in STAGES if name != "dashboard")
 STAR_TABLES = ("dim_date", "dim_customer", "dim_product", "dim_campaign", "fact_network_traffic",
                "fact_transactions", "fact_product_sales", "fact_campaign_interactions")
 

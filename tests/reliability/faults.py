@@ -155,6 +155,11 @@ class SourceChurn:
         self._thread.start()
         return self
 
+    def wait_for_backlog(self, transactions: int) -> None:
+        """Wait until `transactions` updates have committed, so the replicator starts behind."""
+        wait_for(lambda: self.committed >= transactions or self.error is not None, 300,
+                 f"{transactions} source transactions")
+
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         self._thread.join(timeout=60)
@@ -183,22 +188,12 @@ class SourceChurn:
             connection.close()
 
 
-def cdc_files_written(settings: Any) -> str | None:
-    """Return the name of the last CDC file the replicator recorded in its checkpoint."""
-    from services.dms.context import build_context
-
-    return build_context(settings).store.read_checkpoint().last_cdc_file
-
-
-def warehouse_active_statements(settings: Any, pattern: str = "%") -> int:
-    """Return the number of other sessions running a statement LIKE `pattern` in the warehouse database."""
-    connection = psycopg2.connect(settings.warehouse_dsn())
+def replication_slot_active(settings: Any) -> bool:
+    """Return True while a replication connection streams from one of the source's logical slots."""
+    connection = psycopg2.connect(settings.source_dsn())
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND state = 'active' AND pid <> pg_backend_pid() AND query ILIKE %s", (pattern,))
-            return int(cursor.fetchone()[0])
+            cursor.execute("SELECT count(*) FROM pg_replication_slots WHERE active AND database = current_database()")
+            return bool(cursor.fetchone()[0])
     finally:
         connection.close()
-
-

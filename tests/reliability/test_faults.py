@@ -33,17 +33,16 @@ from tests.reliability.faults import (
     SourceChurn,
     access_log_ids,
     campaign_event_ids,
-    cdc_files_written,
     delete_prefix,
     forget_processed_objects,
     kill_server,
     kill_stage_child,
     log_checkpoint,
+    replication_slot_active,
     restart_stack,
     staged_records,
     start_stage_child,
     wait_for,
-    warehouse_active_statements,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.timeout(7200)]
@@ -51,6 +50,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.timeout(72
 RANDOM = random.Random(int(os.environ.get("SHOPLAKE_RELIABILITY_SEED", "11")))
 RERUNS = int(os.environ.get("SHOPLAKE_RELIABILITY_RERUNS", "3"))
 SPARK_STAGES = ("cdc_apply", "clean_conform", "customer_360", "star_schema")
+CDC_BACKLOG_TRANSACTIONS = 1500
 DAY_TEXT = DAY.isoformat()
 
 
@@ -222,34 +222,39 @@ def test_kill_9_kinesis_server_loses_unconsumed_records(faulted_stack, clean_run
     assert sum(copies_after.values()) - sum(copies_before.values()) <= len(events)
 
 
+def start_replicator_behind(settings, churn: SourceChurn, name: str):
+    """Let the churn build a backlog, start the source_db stage, and return it a random 0.2-1 s into streaming."""
+    churn.wait_for_backlog(CDC_BACKLOG_TRANSACTIONS)
+    replicator = start_stage_child(settings, "source_db", name)
+    wait_for(lambda: replicator.poll() is not None or replication_slot_active(settings), 300,
+             "the replicator to start streaming")
+    time.sleep(RANDOM.uniform(0.2, 1.0))
+    return replicator
+
+
 def test_kill_9_replicator_during_cdc(faulted_stack):
-    previous_file = cdc_files_written(faulted_stack)
     with SourceChurn(faulted_stack, transactions=4000) as churn:
-        replicator = start_stage_child(faulted_stack, "source_db", "kill-replicator")
-        wait_for(lambda: cdc_files_written(faulted_stack) != previous_file, 300, "the replicator to write a CDC file")
-        time.sleep(RANDOM.uniform(0.0, 1.0))
+        replicator = start_replicator_behind(faulted_stack, churn, "kill-replicator")
         kill_stage_child(replicator)
 
     counts = run_stage(faulted_stack, "source_db")
 
     assert churn.error is None
-    assert churn.committed > 0
+    assert churn.committed > CDC_BACKLOG_TRANSACTIONS
     assert counts["tables"]["shop.orders"]["cdc_rows"] > 0
 
 
 def test_restart_postgresql_during_cdc(faulted_stack):
-    previous_file = cdc_files_written(faulted_stack)
     with SourceChurn(faulted_stack, transactions=4000) as churn:
-        replicator = start_stage_child(faulted_stack, "source_db", "restart-postgres")
-        wait_for(lambda: cdc_files_written(faulted_stack) != previous_file, 300, "the replicator to write a CDC file")
-        time.sleep(RANDOM.uniform(0.0, 1.0))
+        replicator = start_replicator_behind(faulted_stack, churn, "restart-postgres")
+        assert replicator.poll() is None, "the replicator finished before the restart; the fault was not injected"
         kill_server(faulted_stack, "postgres", signal.SIGINT)
         restart_stack(faulted_stack)
     replicator.wait(timeout=600)
 
     counts = run_stage(faulted_stack, "source_db")
 
-    assert churn.committed > 0
+    assert churn.committed > CDC_BACKLOG_TRANSACTIONS
     assert churn.error is not None, "the churn's connection survived a PostgreSQL restart"
     assert "shop.orders" in counts["tables"]
 
@@ -265,16 +270,15 @@ def test_kill_9_spark_job_mid_run(faulted_stack, clean_run):
         run_stage(faulted_stack, stage)
 
 
-def test_kill_9_warehouse_load_mid_copy(faulted_stack):
+def test_kill_9_warehouse_load_mid_run(faulted_stack, clean_run):
+    run_stage(faulted_stack, "warehouse_schema")
     loader = start_stage_child(faulted_stack, "warehouse_copy", "kill-warehouse-load")
-    wait_for(lambda: loader.poll() is not None or warehouse_active_statements(faulted_stack, "COPY%") > 0, 300,
-             "the warehouse load to run a COPY")
-    time.sleep(RANDOM.uniform(0.0, 0.2))
+    time.sleep(RANDOM.uniform(0.1, 0.6) * clean_run.stage_seconds["warehouse_copy"])
     kill_stage_child(loader)
 
     counts = run_stage(faulted_stack, "warehouse_copy")
 
-    assert counts["tables"]
+    assert counts
 
 
 def test_faulted_run_warehouse_equals_clean_run(faulted_stack, clean_run):
