@@ -9,12 +9,12 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from warehouse.copy_binary import HEADER, TRAILER, encode
+from warehouse.copy_binary import HEADER, TRAILER, byte_chunks, encode
 
 
-def _fields(data: list[bytes]) -> list[list[bytes | None]]:
+def _fields(data: list[pa.Buffer]) -> list[list[bytes | None]]:
     """Decode binary COPY data into rows of raw field values (None for NULL)."""
-    body = b"".join(data)
+    body = b"".join(byte_chunks(data, 7))
     assert body.startswith(HEADER) and body.endswith(TRAILER)
     position, rows = len(HEADER), []
     while position < len(body) - len(TRAILER):
