@@ -1,8 +1,10 @@
 """Glue job: DMS full-load and CDC files -> current-state Delta tables `cdc/<table>` with MERGE.
 
 For each table under `s3://<staging>/dms/shop/<table>/`, the job reads the full-load files
-(`LOAD*.parquet`, no `Op` column means insert) and the CDC files named on or before the logical
-date that are not yet applied, or that were applied by this date's earlier run. Changes are
+(`LOAD*.parquet`, no `Op` column means insert) and the CDC files that no earlier run applied,
+plus those this date's earlier run applied. The tables are a replica of the source's current
+state, so a run applies every change that has arrived, whatever its commit date: a backfill of
+past dates still picks up changes committed today. Changes are
 ordered per key by commit time, then file (full load before CDC, then by name), then row
 position in the file; the last change wins. A MERGE applies it only when it is newer than the
 stored row, so re-applying a file changes nothing. Deletes are soft: `is_deleted = true` and the
@@ -42,16 +44,15 @@ VALID_OPS = ("I", "U", "D")
 
 
 def eligible_files(file_names: list[str], logical_date: str, applied: dict[str, str]) -> list[str]:
-    """Return the file names to apply: unapplied full-load or CDC files up to the date, plus this date's earlier ones.
+    """Return the file names to apply: every unapplied full-load or CDC file, plus this date's earlier ones.
 
     `applied` maps file name to the logical date that applied it. CDC files are named
     `YYYYMMDD-HHMMSSfff.parquet` by commit time; other names are not DMS output and are skipped.
+    Re-applying a file is harmless because the MERGE only takes changes newer than the stored row.
     """
-    compact_date = logical_date.replace("-", "")
     chosen = []
     for name in file_names:
-        cdc = CDC_FILE_NAME.match(name)
-        if not (LOAD_FILE_NAME.match(name) or (cdc and cdc.group(1) <= compact_date)):
+        if not (LOAD_FILE_NAME.match(name) or CDC_FILE_NAME.match(name)):
             continue
         if name not in applied or applied[name] == logical_date:
             chosen.append(name)

@@ -22,14 +22,18 @@ def cdc_apply():
 NAMES = ["LOAD00000001.parquet", "20240301-100000000.parquet", "20240302-000000001.parquet", "notes.txt.parquet"]
 
 
-def test_files_up_to_date(cdc_apply):
-    assert cdc_apply.eligible_files(NAMES, "2024-03-01", {}) == ["LOAD00000001.parquet", "20240301-100000000.parquet"]
+def test_all_unapplied_dms_files_chosen(cdc_apply):
+    # A change committed after the logical date (a backfill running today) is applied too.
+    assert cdc_apply.eligible_files(NAMES, "2024-03-01", {}) == [
+        "LOAD00000001.parquet", "20240301-100000000.parquet", "20240302-000000001.parquet"]
 
 
 def test_applied_files_skipped_unless_same_date(cdc_apply):
-    applied = {"LOAD00000001.parquet": "2024-03-01", "20240301-100000000.parquet": "2024-03-01"}
+    applied = {"LOAD00000001.parquet": "2024-03-01", "20240301-100000000.parquet": "2024-03-01",
+               "20240302-000000001.parquet": "2024-03-02"}
     assert cdc_apply.eligible_files(NAMES, "2024-03-02", applied) == ["20240302-000000001.parquet"]
     assert cdc_apply.eligible_files(NAMES, "2024-03-01", applied) == ["LOAD00000001.parquet", "20240301-100000000.parquet"]
+    assert cdc_apply.eligible_files(NAMES, "2024-03-03", applied) == []
 
 
 def test_full_load_sorts_before_cdc(cdc_apply):

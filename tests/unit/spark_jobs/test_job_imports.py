@@ -29,11 +29,15 @@ def test_job_imports_glue_names(job):
     assert GLUE_IMPORTS <= names
 
 
+# The profile's settings are the same module on every profile; everything else of shoplake is local code.
+PROFILE_NEUTRAL_MODULES = {"shoplake.settings"}
+
+
 @pytest.mark.parametrize("job", JOBS)
 def test_job_avoids_local_implementation(job):
     _, modules = imports_of(JOBS_DIR / f"{job}.py")
     local = {module for module in modules if module.split(".")[0] in ("shoplake", "_glue_local") or "glue_local" in module}
-    assert local == set()
+    assert local - PROFILE_NEUTRAL_MODULES == set()
 
 
 def test_shared_helpers_avoid_shoplake():
