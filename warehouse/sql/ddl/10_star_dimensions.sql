@@ -10,7 +10,7 @@
 -- Key: date_key (YYYYMMDD). One row per calendar day.
 CREATE TABLE IF NOT EXISTS star.dim_date (
     date_key      INTEGER    NOT NULL ENCODE RAW,   -- sort key column: left raw
-    calendar_date DATE       NOT NULL ENCODE AZ64,  -- AZ64: best ratio and speed for numeric and date types
+    calendar_date DATE       ENCODE AZ64,           -- NULL only in the unknown member (-1); AZ64 suits dates
     year          INTEGER    ENCODE AZ64,
     quarter       INTEGER    ENCODE AZ64,
     month         INTEGER    ENCODE AZ64,
