@@ -98,6 +98,26 @@ def stage_durations(settings: Settings) -> dict[str, dict[str, float]]:
     return durations
 
 
+def _print_balance(console: Console, settings: Settings, warehouse: dict[str, int | None]) -> None:
+    from rich.table import Table
+
+    from shoplake.pipeline.balance import source_balances, unbalanced_job_inputs
+
+    table = Table("source", "in", "out", "quarantined", "dropped (duplicates, superseded)", "balanced",
+                  "warehouse rows", title="Sources: records in = out + quarantined + dropped")
+    for row in source_balances(settings):
+        reached = ", ".join(f"{name} {warehouse.get(name) if warehouse.get(name) is not None else 'missing'}"
+                            for name in row.warehouse_tables)
+        table.add_row(row.source, str(row.records_in), str(row.records_out), str(row.quarantined), str(row.dropped),
+                      "yes" if row.balanced else "[red]no[/red]", reached)
+    console.print(table)
+    problems = unbalanced_job_inputs(settings)
+    if problems:
+        console.print(f"[red]unbalanced Glue job inputs:[/red] {', '.join(problems)}")
+    else:
+        console.print("every Glue job input balances: rows in = out + quarantined + duplicates removed + superseded")
+
+
 def print_summary(console: Console, settings: Settings, outcomes: list[Any]) -> None:
     """Print the demo summary tables and where to open the Data Docs and the dashboard."""
     from rich.table import Table
@@ -119,6 +139,8 @@ def print_summary(console: Console, settings: Settings, outcomes: list[Any]) -> 
     for table, rows in warehouse_rows(settings).items():
         warehouse.add_row(table, "missing" if rows is None else str(rows))
     console.print(warehouse)
+
+    _print_balance(console, settings, warehouse_rows(settings))
 
     quarantine = Table("stage", "reason", "records", title="Quarantine")
     for (stage, reason), count in sorted(quarantine_by_reason(settings).items()):
