@@ -20,7 +20,7 @@ from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from spark_jobs.common.context import COMMON_ARGUMENTS, JobContext
@@ -117,10 +117,12 @@ def merge_changes(spark: SparkSession, latest: DataFrame, path: str, keys: tuple
 
     newer = (f"s.{DMS_COMMIT_TS_COLUMN} > t.{DMS_COMMIT_TS_COLUMN} OR (s.{DMS_COMMIT_TS_COLUMN} = t.{DMS_COMMIT_TS_COLUMN} "
              f"AND s.{CHANGE_SEQ_COLUMN} > t.{CHANGE_SEQ_COLUMN})")
-    upsert = {name: F.col(f"s.{name}") for name in data_columns} | {DELETED_COLUMN: F.lit(False)}
-    soft_delete = {DELETED_COLUMN: F.lit(True), DMS_COMMIT_TS_COLUMN: F.col(f"s.{DMS_COMMIT_TS_COLUMN}"),
+    upsert: dict[str, str | Column] = {name: F.col(f"s.{name}") for name in data_columns}
+    upsert[DELETED_COLUMN] = F.lit(False)
+    soft_delete: dict[str, str | Column] = {DELETED_COLUMN: F.lit(True), DMS_COMMIT_TS_COLUMN: F.col(f"s.{DMS_COMMIT_TS_COLUMN}"),
                    CHANGE_SEQ_COLUMN: F.col(f"s.{CHANGE_SEQ_COLUMN}")}
-    insert = {name: F.col(f"s.{name}") for name in data_columns} | {DELETED_COLUMN: F.col(f"s.{DMS_OP_COLUMN}") == "D"}
+    insert: dict[str, str | Column] = {name: F.col(f"s.{name}") for name in data_columns}
+    insert[DELETED_COLUMN] = F.col(f"s.{DMS_OP_COLUMN}") == "D"
 
     (DeltaTable.forPath(spark, path).alias("t")
         .merge(latest.alias("s"), " AND ".join(f"t.{key} = s.{key}" for key in keys))

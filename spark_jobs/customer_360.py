@@ -123,7 +123,7 @@ def build_view(spark: SparkSession, context: JobContext) -> DataFrame:
             .join(traffic_figures(sessions, id_map, as_of), "customer_id", "left")
             .join(campaign_figures(events, id_map, as_of), "customer_id", "left")
             .join(attributed_revenue(orders, events, id_map, as_of), "customer_id", "left"))
-    zero_filled = {"orders": 0, "sessions": 0, "page_views": 0, "click_events": 0, "campaign_opens": 0,
+    zero_filled: dict[str, bool | float | int | str] = {"orders": 0, "sessions": 0, "page_views": 0, "click_events": 0, "campaign_opens": 0,
                    "campaign_click_throughs": 0, "attributed_orders": 0}
     view = view.fillna(zero_filled)
     for money in ("revenue_usd", "attributed_revenue_usd"):

@@ -14,6 +14,7 @@ NULL) and the value in network byte order. A 16-bit -1 ends the data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -33,7 +34,7 @@ INTEGER_DTYPES = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
 
 # A column's encoded fields as pieces that are joined row by row: numpy arrays hold fixed-width bytes per row
 # (adjacent ones are merged before the join), Arrow binary arrays hold variable-width bytes.
-Piece = np.ndarray | pa.Array
+Piece: TypeAlias = np.ndarray | pa.Array
 Encoder = Callable[[pa.Array], list[Piece]]
 
 

@@ -321,7 +321,7 @@ def change_rows(table: SourceTable, change: Change) -> list[tuple[str, list[Any]
             f"TRUNCATE of {table.qualified} cannot be written as DMS CDC rows; run 'shoplake dms full-load' "
             "to reload the tables")
     if change.operation == "INSERT":
-        return [("I", *_values(table, change.new, exact=True))]
+        return [("I", *_values(table, change.new or {}, exact=True))]
     if change.operation == "DELETE":
         if change.old is None:
             raise UnsupportedChangeError(f"DELETE on {table.qualified} without an old key; the table needs a "
@@ -338,7 +338,8 @@ def _values(table: SourceTable, columns: Tuple, exact: bool) -> tuple[list[Any],
     """Parse a tuple into column order; a new tuple must match the columns exactly, an old one may omit NULLs."""
     if exact and len(columns) != len(table.columns):
         raise SchemaMismatch(f"change has columns {', '.join(columns)}; expected {', '.join(table.column_names)}")
-    values, size = [], 0
+    values: list[Any] = []
+    size = 0
     known = {column.name: column for column in table.columns}
     for name, (type_name, _) in columns.items():
         column = known.get(name)
@@ -349,8 +350,8 @@ def _values(table: SourceTable, columns: Tuple, exact: bool) -> tuple[list[Any],
         if text is None:
             values.append(None)
             continue
-        values.append(column.type.parse(text))
-        size += len(text) + 4
+        values.append(column.type.parse(str(text)))
+        size += len(str(text)) + 4
     return values, size
 
 

@@ -101,7 +101,7 @@ def encode_rows(target: S3Target, table: SourceTable, rows: Sequence[Sequence[An
 
 
 def _encode_parquet(target: S3Target, schema: pa.Schema, rows: Sequence[Sequence[Any]]) -> bytes:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
     arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)]
     table = pa.Table.from_arrays(arrays, schema=schema)
     buffer = io.BytesIO()

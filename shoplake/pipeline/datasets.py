@@ -53,7 +53,7 @@ def list_keys(bucket: str, prefix: str) -> list[str]:
     from shoplake import aws
 
     paginator = aws.client("s3").get_paginator("list_objects_v2")
-    keys = []
+    keys: list[str] = []
     for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
         keys.extend(item["Key"] for item in page.get("Contents", []) if not item["Key"].endswith("/"))
     return sorted(keys)

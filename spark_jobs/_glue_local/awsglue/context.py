@@ -21,7 +21,7 @@ class GlueContext:
     def __init__(self, spark_context: SparkContext) -> None:
         self._sc = spark_context
         settings = get_settings()
-        self.spark_session: SparkSession = get_spark(spark_context.appName, settings)
+        self.spark_session: SparkSession = get_spark(spark_context.appName or "shoplake-glue-local", settings)
         self._apply_hadoop_options(spark_options(settings))
         for key, value in LOCAL_SQL_OPTIONS.items():
             self.spark_session.conf.set(key, value)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from awsglue.context import GlueContext
-
 from shoplake.settings import get_settings
 
 BOOKMARK_PREFIX = "_glue/bookmarks"

@@ -84,7 +84,9 @@ def test_terminal_failure_fails_at_once(fake_stages, stage_settings):
 
 def test_missing_stage_module_fails_with_its_name(settings, monkeypatch):
     monkeypatch.setattr("shoplake.aws.activate", lambda settings=None: settings)
-    monkeypatch.setitem(sys.modules, "shoplake.adapters", None)  # makes the import fail
+    # None in sys.modules makes the import fail, even when an earlier test imported the module.
+    monkeypatch.setitem(sys.modules, "shoplake.adapters", None)
+    monkeypatch.setitem(sys.modules, "shoplake.adapters.glue", None)
     with pytest.raises(AirflowFailException) as caught:
         runtime.run_stage("cdc_apply", date(2026, 11, 2), 1, settings)
     assert "shoplake.adapters.glue" in str(caught.value)

@@ -47,7 +47,7 @@ def test_fast_path_matches_general_path(monkeypatch):
     monkeypatch.setattr(parser_module, "COMMON_LINE", re.compile(r"(?!)"))
     actual = [_encoded(general, line, number) for number, line in enumerate(LINES, start=1)]
 
-    for line, fast_record, general_record in zip(LINES, expected, actual):
+    for line, fast_record, general_record in zip(LINES, expected, actual, strict=True):
         assert fast_record == general_record, line
 
 

@@ -45,7 +45,7 @@ def test_row_rejects_keep_counts():
 
 
 def test_semicolon_dialect_with_decimal_comma():
-    rows, _ = parse_catalog_file("eu.csv", "sku;name;price;updated_at\nP-1;Zelt;1.234,50;02.11.2026 06:30\n".encode())
+    rows, _ = parse_catalog_file("eu.csv", b"sku;name;price;updated_at\nP-1;Zelt;1.234,50;02.11.2026 06:30\n")
     assert rows[0]["price"] == Decimal("1234.50")
     assert rows[0]["updated_at"] == datetime(2026, 11, 2, 6, 30)
 

@@ -44,9 +44,8 @@ def test_full_load_sorts_before_cdc(cdc_apply):
 def test_fx_fallback_matches_generator(monkeypatch):
     import importlib
 
-    from sample_data.fx import USD_RATES as generator_rates
-
     import spark_jobs.common.money as money
+    from sample_data.fx import USD_RATES as generator_rates
 
     monkeypatch.setitem(sys.modules, "sample_data.fx", None)  # as on a Glue deployment without sample_data
     fallback = importlib.reload(money).USD_RATES
