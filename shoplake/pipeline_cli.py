@@ -140,8 +140,25 @@ def demo(
         outcomes += _run_dates(dates[1:])
 
     print_summary(console, settings, outcomes)
+    _screenshot_dashboard(settings.data_dir / "dashboard")
     console.print(f"demo finished in {time.monotonic() - started:.0f} s")
     _exit_on_failure(outcomes)
+
+
+def _screenshot_dashboard(out_dir: Path) -> None:
+    """Save a PNG of each dashboard area with headless Chromium, when the dashboard and Chromium exist."""
+    from powerbi.report_spec import PAGES
+    from powerbi.screenshots import ChromiumError, screenshot_dashboard
+
+    pages = [out_dir / f"{page.area}.html" for page in PAGES]
+    if not all(page.is_file() for page in pages):
+        return
+    try:
+        pngs = screenshot_dashboard(out_dir, pages)
+    except (OSError, ChromiumError) as exc:
+        console.print(f"dashboard screenshots skipped: {exc}")
+        return
+    console.print(f"Dashboard screenshots: {', '.join(str(png) for png in pngs)}")
 
 
 @app.command("airflow-ui")
