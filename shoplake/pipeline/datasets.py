@@ -160,13 +160,23 @@ def quoted_table(name: str) -> str:
 def warehouse_query(day: date, options: dict[str, Any]) -> str:
     """Return the SELECT that a warehouse dataset validates: the whole table, or the day's rows."""
     table = quoted_table(options["table"])
+    conditions = []
+    unknown_key = options.get("exclude_unknown_key")
+    if unknown_key:
+        # The unknown member (key -1) is a convention row with empty attributes; the orphan audit covers it.
+        conditions.append(f'"{_identifier(unknown_key)}" <> -1')
     date_column = options.get("date_column")
-    if not date_column:
-        return f"SELECT * FROM {table}"
-    if not date_column.isidentifier():
-        raise ValueError(f"invalid column name {date_column!r} in quality/gates.toml")
-    # The date key is an int built from a date object, so formatting it in cannot inject SQL.
-    return f'SELECT * FROM {table} WHERE "{date_column}" = {int(day.strftime("%Y%m%d"))}'
+    if date_column:
+        # The date key is an int built from a date object, so formatting it in cannot inject SQL.
+        conditions.append(f'"{_identifier(date_column)}" = {int(day.strftime("%Y%m%d"))}')
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT * FROM {table}{where}"
+
+
+def _identifier(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"invalid column name {name!r} in quality/gates.toml")
+    return name
 
 
 def extract_rows(settings: Settings, day: date, extract: str) -> int:

@@ -165,6 +165,7 @@ def warehouse_copy(settings, day):
     if os.environ.get("SHOPLAKE_FAKE_PLANT") == "duplicate_payment":
         facts["fact_transactions"].append(dict(facts["fact_transactions"][0]))
     with psycopg2.connect(settings.warehouse_dsn()) as connection, connection.cursor() as cursor:
+        _drop_real_star_schema(cursor)
         cursor.execute(STAR_DDL)
         _replace_dimensions(cursor, day)
         for table, rows in facts.items():
@@ -182,6 +183,14 @@ def dashboard(settings, day):
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(f"<html><body>fake dashboard for {day}</body></html>")
     return {"path": str(out / "index.html")}
+
+
+def _drop_real_star_schema(cursor) -> None:
+    """Drop the real warehouse tables an earlier real-stage run created, since these stand-ins use a smaller layout."""
+    cursor.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = 'star' AND table_name = 'dim_date' "
+                   "AND column_name = 'month_name'")
+    if cursor.fetchone() is not None:
+        cursor.execute("DROP SCHEMA IF EXISTS mart CASCADE; DROP SCHEMA star CASCADE")
 
 
 def _replace_dimensions(cursor, day: date) -> None:
