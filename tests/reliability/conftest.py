@@ -9,6 +9,7 @@ and keeps the star tables' checksums and the staged record ids.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,9 @@ import pytest
 
 from bench._common import private_stack, run_pipeline_day, star_checksums
 from tests.reliability.faults import DAY, access_log_ids, campaign_event_ids, prepare_day
+
+# SHOPLAKE_RELIABILITY_KEEP=1 keeps both stacks' data folders (stage logs, lake, databases) for diagnosis.
+KEEP_DATA = os.environ.get("SHOPLAKE_RELIABILITY_KEEP") == "1"
 
 
 @dataclass
@@ -31,7 +35,7 @@ class CleanRun:
 
 @pytest.fixture(scope="session")
 def clean_run() -> CleanRun:
-    with private_stack("shoplake-reliability-clean-") as settings:
+    with private_stack("shoplake-reliability-clean-", keep=KEEP_DATA) as settings:
         prepare_day(settings)
         runs = run_pipeline_day(settings, DAY.isoformat())
         assert_counts_balance(settings)
@@ -42,7 +46,7 @@ def clean_run() -> CleanRun:
 @pytest.fixture(scope="module")
 def faulted_stack() -> Iterator[Any]:
     """A private stack with the suite's day generated and the full load done; faults are injected into it."""
-    with private_stack("shoplake-reliability-faults-") as settings:
+    with private_stack("shoplake-reliability-faults-", keep=KEEP_DATA) as settings:
         prepare_day(settings)
         yield settings
 
