@@ -122,6 +122,11 @@ def demo(
     with console.status("starting the embedded stack ..."):
         manager.up(settings)
     console.print(f"embedded stack up; data in {settings.data_dir}")
+    marker = settings.data_dir / "pipeline" / "demo.json"
+    parameters = {"seed": seed, "scale": scale, "days": days}
+    if _demo_already_ran(marker, parameters):
+        print_summary(console, settings, [])
+        return
 
     try:
         generate_all = require("generate", "sample_data.generate", "generate_all")
@@ -139,10 +144,28 @@ def demo(
             apply_changes(settings, seed=seed, scale=scale, start=DEMO_START, days=days)
         outcomes += _run_dates(dates[1:])
 
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(parameters | {"succeeded": all(outcome.success for outcome in outcomes)}))
     print_summary(console, settings, outcomes)
     _screenshot_dashboard(settings.data_dir / "dashboard")
     console.print(f"demo finished in {time.monotonic() - started:.0f} s")
     _exit_on_failure(outcomes)
+
+
+def _demo_already_ran(marker: Path, parameters: dict[str, float | int]) -> bool:
+    """Return True when this data folder holds a finished demo with the same parameters.
+
+    Generating again would reset the source database and re-send every stream, so a second
+    demo on the same stack only prints the summary; any other earlier demo is an error.
+    """
+    if not marker.is_file():
+        return False
+    previous = json.loads(marker.read_text())
+    reset = "run '.venv/bin/shoplake stack reset --yes' to start over"
+    if previous.get("succeeded") and all(previous.get(key) == value for key, value in parameters.items()):
+        console.print(f"the demo already ran on this stack ({marker}); showing its summary. To run it again, {reset}")
+        return True
+    raise typer.BadParameter(f"a demo with {previous} already wrote data in {marker.parent.parent}; {reset}")
 
 
 def _screenshot_dashboard(out_dir: Path) -> None:
