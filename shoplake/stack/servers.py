@@ -90,7 +90,7 @@ class SeaweedS3:
             "-s3", f"-s3.port={port}", f"-s3.config={identities}", f"-s3.port.grpc={ports['s3_grpc']}",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
             f"-filer.localSocket={data / 'filer.sock'}", f"-s3.localSocket={data / 's3.sock'}",
-            "-volume.max=0", "-master.volumeSizeLimitMB=1024",
+            "-volume.max=2000", "-master.volumeSizeLimitMB=256",
         ]
         (data / "grpc_ports.txt").write_text(" ".join(str(ports[k]) for k in sorted(ports)))
         log_file = _log(settings, self.name)

@@ -68,3 +68,14 @@ def test_object_survives_down_and_up(stack):
 
     body = boto3.client("s3").get_object(Bucket=stack.buckets.raw, Key="_probe/persist.txt")["Body"].read()
     assert body == b"still here"
+
+
+def test_many_buckets_stay_writable(stack):
+    # SeaweedFS makes each bucket a collection with volumes of its own; a low volume limit ran out
+    # after about a dozen buckets, and tests use a private bucket per area.
+    s3 = boto3.client("s3")
+    for index in range(40):
+        bucket = f"shoplake-probe-{index:02d}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="probe.txt", Body=b"x")
+        assert s3.get_object(Bucket=bucket, Key="probe.txt")["Body"].read() == b"x"
