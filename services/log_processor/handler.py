@@ -8,7 +8,10 @@ Re-invoking it for the same object sends the same `record_id`s again; staging re
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -26,6 +29,8 @@ s3 = boto3.client("s3")
 firehose = boto3.client("firehose")
 retry_policy = RetryPolicy()
 
+# Marks the undecodable rest of a damaged gzip object, which is quarantined as one record.
+CORRUPT_TAIL = Line(b"", False, 0, None)
 _KEY_DATE = re.compile(r"(?:^|/)dt=(\d{4}-\d{2}-\d{2})(?:/|$)")
 _parsers: dict[bytes, AccessLogParser] = {}
 
@@ -66,9 +71,10 @@ def process_object(bucket: str, key: str, event_date: str, config: HandlerConfig
                               "dead_lettered": 0, "truncated": 0, "quarantine_reasons": {}}
 
     body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-    for line_number, line in enumerate(open_lines(body), start=1):
+    for line_number, line in enumerate(_readable_lines(body, source), start=1):
         counts["lines_read"] += 1
-        rejected = _rejection(line)
+        rejected = _rejection(line) if line is not CORRUPT_TAIL else (
+            "corrupt_object", "the object ends in bytes that do not decompress; the lines before them were kept")
         if rejected is None:
             try:
                 record = parser.encode_line(line.raw.decode("utf-8", "replace"), line.length, source, line_number)
@@ -91,6 +97,18 @@ def process_object(bucket: str, key: str, event_date: str, config: HandlerConfig
     counts["dead_lettered"] = sender.dead_lettered
     logger.info("processed object", extra={key: value for key, value in counts.items() if key != "source"})
     return counts
+
+
+def _readable_lines(body: Any, source: str) -> Iterator[Line]:
+    """Yield the object's lines; a corrupt or cut gzip stream ends with one marker line for its tail.
+
+    Without this, one damaged object would stop the whole invocation and the objects after it.
+    """
+    try:
+        yield from open_lines(body)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        logger.error("corrupt object", extra={"source": source, "error": str(exc)})
+        yield CORRUPT_TAIL
 
 
 def _rejection(line: Line) -> tuple[str, str] | None:
