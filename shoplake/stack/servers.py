@@ -98,6 +98,8 @@ class SeaweedS3:
         return Launch(pid=pid, url=f"http://{LOOPBACK}:{port}", log_file=log_file)
 
     def healthy(self, url: str) -> bool:
+        # NOTE: after a kill -9, the S3 port answers a moment before the volume server has registered
+        # again, so the first reads of old objects can fail with InternalError; clients retry them.
         return _http_ok(url + "/")
 
     def cleanup(self, settings: Settings) -> None:

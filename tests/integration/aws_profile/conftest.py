@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 
@@ -118,6 +119,9 @@ def moto_aws(moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")]:
         monkeypatch.delenv(name)
+
+    # boto3.client() reuses a default session that read the environment of an earlier test.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
     moto_server.reset()
     moto_server.restart_recording()

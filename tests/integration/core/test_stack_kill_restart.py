@@ -18,6 +18,7 @@ from pathlib import Path
 import boto3
 import psycopg2
 import pytest
+from botocore.exceptions import ClientError
 
 from shoplake.settings import load_settings
 from shoplake.spark import local_keys
@@ -114,7 +115,16 @@ def test_stack_up_after_kill_9_of_s3_server(private_stack):
 
     _ok(private_stack.cli("stack", "up"))
 
-    body = private_stack.s3().get_object(Bucket=bucket, Key="kill-9/before.txt")["Body"].read()
+    # After a crash, SeaweedFS answers S3 requests a moment before its volume server has registered again.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            body = private_stack.s3().get_object(Bucket=bucket, Key="kill-9/before.txt")["Body"].read()
+            break
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "InternalError" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
     assert body == b"kept"
 
 
