@@ -153,7 +153,7 @@ def demo(
 
 
 def _demo_already_ran(marker: Path, parameters: dict[str, float | int]) -> bool:
-    """Return True when this data folder holds a finished demo with the same parameters.
+    """Return True when this data folder contains a finished demo with the same parameters.
 
     Generating again would reset the source database and re-send every stream, so a second
     demo on the same stack only prints the summary; any other earlier demo is an error.

@@ -52,7 +52,7 @@ class Buckets:
 
 @dataclass(frozen=True)
 class Ports:
-    """Loopback ports of the local servers; 0 asks for any free port."""
+    """Loopback ports of the local servers, where 0 means any free port."""
 
     s3: int = 0
     kinesis: int = 0

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 def port_in_use(port: int) -> bool:
-    """Return True when a listener holds `port` on 127.0.0.1 (connections in TIME_WAIT do not count)."""
+    """Return True when a listener is bound to `port` on 127.0.0.1 (connections in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -45,7 +45,7 @@ def port_in_use(port: int) -> bool:
 def choose_port(service: str, configured: int, settings_file: Path, previous: int | None = None) -> int:
     """Return the configured port; for 0, the previous run's port if still free, else any free port.
 
-    A configured port that another process holds is an error naming the fix.
+    A configured port that another process uses is an error naming the fix.
     """
     if configured == 0:
         if previous and not port_in_use(previous):

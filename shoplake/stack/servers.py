@@ -1,4 +1,4 @@
-"""The embedded stack's servers: how each one starts, answers health checks and cleans up."""
+"""The embedded stack's servers: how each one starts, passes its health check and cleans up."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _http_ok(url: str) -> bool:
         with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback URL built here
             return bool(response.status < 500)
     except urllib.error.HTTPError as exc:
-        # An S3 or JSON API answers 4xx to a bare GET: the server is up.
+        # An S3 or JSON API returns 4xx to a bare GET, which still means the server is up.
         return exc.code < 500
 
 
@@ -98,7 +98,7 @@ class SeaweedS3:
         return Launch(pid=pid, url=f"http://{LOOPBACK}:{port}", log_file=log_file)
 
     def healthy(self, url: str) -> bool:
-        # NOTE: after a kill -9, the S3 port answers a moment before the volume server has registered
+        # NOTE: after a kill -9, the S3 port accepts requests a moment before the volume server has registered
         # again, so the first reads of old objects can fail with InternalError; clients retry them.
         return _http_ok(url + "/")
 

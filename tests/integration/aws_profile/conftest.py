@@ -81,7 +81,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
     port = free_port()
     folder = tmp_path_factory.mktemp("moto")
     log_file = folder / "moto.log"
-    # The recorder writes its file to the working directory unless told otherwise.
+    # The recorder writes its file to the working directory unless MOTO_RECORDER_FILEPATH is set.
     environment = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=str(folder / "recording"))
     with log_file.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)],

@@ -71,8 +71,8 @@ def test_object_survives_down_and_up(stack):
 
 
 def test_many_buckets_stay_writable(stack):
-    # SeaweedFS makes each bucket a collection with volumes of its own; a low volume limit ran out
-    # after about a dozen buckets, and tests use a private bucket per area.
+    # SeaweedFS makes each bucket a collection with volumes of its own. A low volume limit ran out
+    # after about a dozen buckets, and the tests use a private bucket per area.
     s3 = boto3.client("s3")
     for index in range(40):
         bucket = f"shoplake-probe-{index:02d}"

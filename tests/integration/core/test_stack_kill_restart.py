@@ -115,7 +115,7 @@ def test_stack_up_after_kill_9_of_s3_server(private_stack):
 
     _ok(private_stack.cli("stack", "up"))
 
-    # After a crash, SeaweedFS answers S3 requests a moment before its volume server has registered again.
+    # After a crash, SeaweedFS accepts S3 requests a moment before its volume server has registered again.
     deadline = time.monotonic() + 30
     while True:
         try:

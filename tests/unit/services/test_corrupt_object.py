@@ -19,7 +19,7 @@ def _line(index: int) -> bytes:
 
 
 def _cut_gzip(lines: int) -> bytes:
-    # Lines that differ keep the compressed object large, so its first half holds complete lines.
+    # Lines that differ keep the compressed object large, so its first half contains complete lines.
     whole = gzip.compress(b"".join(_line(index) for index in range(lines)))
     return whole[: len(whole) // 2]
 
