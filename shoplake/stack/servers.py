@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -75,13 +76,16 @@ class SeaweedS3:
     name = "s3"
     startup_timeout_s = 60.0
 
+    def __init__(self) -> None:
+        self._master_url: str | None = None
+        self._volumes_on_disk = 0
+
     def start(self, settings: Settings, port: int) -> Launch:
         data = settings.data_dir / "s3"
         data.mkdir(parents=True, exist_ok=True)
         identities = data / "s3-identities.json"
         _write_identities(identities, settings)
-        ports = {key: free_port() for key in ("master", "volume", "filer", "master_grpc", "volume_grpc",
-                                              "filer_grpc", "s3_grpc")}
+        ports = _internal_ports(data / "internal_ports.json")
         command = [
             weed_binary(), "server", f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}", f"-dir={data}",
             f"-master.port={ports['master']}", f"-master.port.grpc={ports['master_grpc']}",
@@ -92,24 +96,54 @@ class SeaweedS3:
             f"-filer.localSocket={data / 'filer.sock'}", f"-s3.localSocket={data / 's3.sock'}",
             "-volume.max=2000", "-master.volumeSizeLimitMB=256",
         ]
-        (data / "grpc_ports.txt").write_text(" ".join(str(ports[k]) for k in sorted(ports)))
+        self._master_url = f"http://{LOOPBACK}:{ports['master']}"
+        self._volumes_on_disk = len(list(data.glob("*.dat")))
         log_file = _log(settings, self.name)
         pid = start_process(command, log_file)
         return Launch(pid=pid, url=f"http://{LOOPBACK}:{port}", log_file=log_file)
 
     def healthy(self, url: str) -> bool:
-        # NOTE: after a kill -9, the S3 port accepts requests a moment before the volume server has registered
-        # again, so the first reads of old objects can fail with InternalError; clients retry them.
-        return _http_ok(url + "/")
+        # The S3 port answers before the volume server has registered its volumes with the master, and
+        # reads of older objects fail with InternalError until it has; so wait for every volume on disk.
+        if not _http_ok(url + "/"):
+            return False
+        if self._master_url is None:
+            return True
+        return _registered_volumes(self._master_url) >= self._volumes_on_disk
 
     def cleanup(self, settings: Settings) -> None:
         """Remove the gRPC socket files SeaweedFS leaves under /tmp."""
-        ports_file = settings.data_dir / "s3" / "grpc_ports.txt"
+        ports_file = settings.data_dir / "s3" / "internal_ports.json"
         if not ports_file.is_file():
             return
-        for port in ports_file.read_text().split():
+        for port in json.loads(ports_file.read_text()).values():
             for path in glob.glob(f"/tmp/seaweedfs-*-grpc-{port}.sock"):
                 Path(path).unlink(missing_ok=True)
+
+
+def _internal_ports(path: Path) -> dict[str, int]:
+    """Reuse the last run's internal ports when they are all free, so the master keeps its metadata folder."""
+    names = ("master", "volume", "filer", "master_grpc", "volume_grpc", "filer_grpc", "s3_grpc")
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        if set(saved) == set(names) and not any(tcp_open(int(port)) for port in saved.values()):
+            return {name: int(port) for name, port in saved.items()}
+    ports = {name: free_port() for name in names}
+    path.write_text(json.dumps(ports))
+    return ports
+
+
+def _registered_volumes(master_url: str) -> int:
+    """Count the volumes the SeaweedFS master knows about; 0 while it cannot answer."""
+    try:
+        with urllib.request.urlopen(master_url + "/dir/status", timeout=1) as response:  # noqa: S310 - loopback
+            topology = json.load(response)["Topology"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    return sum(node.get("Volumes", 0)
+               for centre in topology.get("DataCenters") or []
+               for rack in centre.get("Racks") or []
+               for node in rack.get("DataNodes") or [])
 
 
 class MotoKinesis:
