@@ -5,11 +5,14 @@ A private embedded stack is started for the run. The generator writes one day
 the generator's follow-up changes are applied to the source database, and the
 DAG's stages run one after another for that date, each in its own child
 process (`shoplake.pipeline.runtime.run_stage`, the code an Airflow task runs).
-So source_db in the stage list replicates the changes by CDC. Glue jobs run
-through `spark-submit` (Spark `local[*]`), as on the embedded profile.
+So source_db in the stage list replicates the changes by CDC. Each Glue job's
+time is its stage's figure: catalog (catalog_ingest), cdc_apply, clean_conform,
+customer_360, star_schema and warehouse_copy (warehouse_load). On the embedded
+profile a Glue job runs inside its stage's process (`[glue] local_mode`), on Spark
+`local[2]` (`[spark] master`).
 
 Peak memory is the largest sum of resident memory of the stage's process tree
-(the stage's Python process, and for Glue jobs the spark-submit JVM), sampled
+(the stage's Python process and, for Glue jobs, its Spark JVM), sampled
 every 0.2 s.
 """
 

@@ -19,13 +19,14 @@ import os
 import random
 import re
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+
+from bench._common import private_stack
 
 PARSER_LINES_PER_SCALE = 200_000
 FIREHOSE_RECORDS_PER_SCALE = 50_000
@@ -41,7 +42,7 @@ NAIVE_PATTERN = re.compile(r'(\S+) (\S+) (\S+) \[([^\]]+)\] "(.*?)" (\S+) (\S+) 
 def run(scale: int) -> dict[str, float]:
     """Return parser, Firehose and campaign-consumer figures for `scale`."""
     figures = parser_figures(sample_lines(PARSER_LINES_PER_SCALE * scale))
-    with _private_stack() as settings:
+    with private_stack("shoplake-bench-streams-") as settings:
         figures |= firehose_figures(settings, FIREHOSE_RECORDS_PER_SCALE * scale)
         figures |= campaign_figures(settings, CAMPAIGN_SECONDS_PER_SCALE * scale)
     return figures
@@ -190,32 +191,6 @@ def _one_core() -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, previous)
-
-
-@contextmanager
-def _private_stack() -> Iterator[Any]:
-    """Start an embedded stack on free ports in a temporary folder, and stop it afterwards."""
-    from shoplake import aws
-    from shoplake.settings import get_settings, reset_settings_cache
-    from shoplake.stack import manager
-
-    data_dir = tempfile.mkdtemp(prefix="shoplake-bench-streams-")
-    os.chmod(data_dir, 0o755)
-    saved = dict(os.environ)
-    os.environ.update({"SHOPLAKE_PROFILE": "embedded", "SHOPLAKE_PATHS__DATA_DIR": data_dir,
-                       "SHOPLAKE_PORTS__S3": "0", "SHOPLAKE_PORTS__KINESIS": "0",
-                       "SHOPLAKE_PORTS__FIREHOSE": "0", "SHOPLAKE_PORTS__POSTGRES": "0"})
-    reset_settings_cache()
-    settings = get_settings()
-    try:
-        manager.up(settings)
-        aws.activate(settings)
-        yield settings
-    finally:
-        manager.down(settings)
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_settings_cache()
 
 
 if __name__ == "__main__":
