@@ -1,4 +1,4 @@
-"""`shoplake pipeline run | backfill | demo | airflow-ui`: run the pipeline DAG locally."""
+"""`shoplake pipeline run | backfill | demo | reconcile | airflow-ui`: run the pipeline DAG locally."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -125,7 +125,7 @@ def demo(
     marker = settings.data_dir / "pipeline" / "demo.json"
     parameters = {"seed": seed, "scale": scale, "days": days}
     if _demo_already_ran(marker, parameters):
-        print_summary(console, settings, [])
+        print_summary(console, settings, [], seed=seed, scale=scale)
         return
 
     try:
@@ -146,7 +146,7 @@ def demo(
 
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(parameters | {"succeeded": all(outcome.success for outcome in outcomes)}))
-    print_summary(console, settings, outcomes)
+    print_summary(console, settings, outcomes, seed=seed, scale=scale)
     _screenshot_dashboard(settings.data_dir / "dashboard")
     console.print(f"demo finished in {time.monotonic() - started:.0f} s")
     _exit_on_failure(outcomes)
@@ -182,6 +182,26 @@ def _screenshot_dashboard(out_dir: Path) -> None:
         console.print(f"dashboard screenshots skipped: {exc}")
         return
     console.print(f"Dashboard screenshots: {', '.join(str(png) for png in pngs)}")
+
+
+@app.command("reconcile")
+def reconcile(
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the manifest; default: the only manifest stored.")] = None,
+    scale: Annotated[Optional[float], typer.Option(help="Scale of the manifest; default: the only manifest stored.")] = None,
+) -> None:
+    """Compare the warehouse with the generator's ground-truth manifest; exit 1 when a figure differs or none is checked."""
+    import psycopg2
+
+    from shoplake.pipeline.reconcile import GroundTruthNotFoundError
+    from shoplake.pipeline.summary import print_ground_truth
+
+    try:
+        checks = print_ground_truth(console, get_settings(), seed, scale)
+    except (GroundTruthNotFoundError, psycopg2.Error) as exc:
+        console.print(f"[red]ground truth not checked:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if not checks or not all(check.passed for check in checks):
+        raise typer.Exit(1)
 
 
 @app.command("airflow-ui")

@@ -1,4 +1,4 @@
-"""The summary that `shoplake pipeline demo` prints: rows per zone and table, quarantine, durations, links."""
+"""The summary that `shoplake pipeline demo` prints: rows per zone and table, balances, ground truth, durations."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from shoplake.pipeline.datasets import json_lines, list_keys, read_object
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from shoplake.pipeline.reconcile import Check
     from shoplake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,77 @@ def _print_balance(console: Console, settings: Settings, warehouse: dict[str, in
         console.print("every Glue job input balances: rows in = out + quarantined + duplicates removed + superseded")
 
 
-def print_summary(console: Console, settings: Settings, outcomes: list[Any]) -> None:
-    """Print the demo summary tables and where to open the Data Docs and the dashboard."""
+def print_ground_truth(console: Console, settings: Settings, seed: int | None = None,
+                       scale: float | None = None) -> list[Check]:
+    """Reconcile the warehouse with the generator's manifest of `seed` and `scale`, print the checks, return them.
+
+    Raises GroundTruthNotFoundError when the manifest is missing and psycopg2.Error when the
+    warehouse cannot be read.
+    """
+    from rich.table import Table
+
+    from shoplake.pipeline.reconcile import WarehouseFacts, held_dates, load_ground_truth, reconcile, window_dates
+
+    truth = load_ground_truth(settings, seed, scale)
+    facts = WarehouseFacts(settings)
+    checks = reconcile(settings, truth.manifest, truth.changes, facts)
+    held, window = held_dates(facts, truth.manifest), window_dates(truth.manifest)
+
+    table = Table("figure", "expected", "found", "ok", title=f"Ground truth: the warehouse against {truth.location}")
+    for check in checks:
+        table.add_row(check.name, _cell(check, check.expected), _cell(check, check.found),
+                      "yes" if check.passed else "[red]no[/red]")
+    console.print(table)
+    _print_ground_truth_notes(console, checks, held, window, truth.changes is not None)
+    return checks
+
+
+def _cell(check: Check, value: Any) -> str:
+    from shoplake.pipeline.reconcile import format_value
+
+    # A matching id list is long and adds nothing; a differing one is printed in full below the table.
+    if isinstance(value, list) and check.passed:
+        return f"{len(value)} ids"
+    return format_value(value)
+
+
+def _print_ground_truth_notes(console: Console, checks: list[Check], held: list[str], window: list[str],
+                              after_changes: bool) -> None:
+    if not held:
+        console.print(f"[red]the warehouse has loaded no date of the manifest's window {window[0]} to {window[-1]}[/red]")
+        return
+    if held != window:
+        console.print(f"window totals (orders, campaign funnels, campaign duplicates) not checked: the warehouse "
+                      f"has loaded only {', '.join(held)} of the window {window[0]} to {window[-1]}")
+    if after_changes:
+        console.print("orders and revenue are compared with changes.json, the figures after the source changes")
+    failed = [check for check in checks if not check.passed]
+    if not failed:
+        console.print(f"all {len(checks)} ground-truth checks pass")
+        return
+    console.print(f"[red]{len(failed)} of {len(checks)} ground-truth checks failed:[/red]")
+    for check in failed:
+        console.print(f"  {check.message()}")
+
+
+def _print_ground_truth_if_found(console: Console, settings: Settings, seed: int | None, scale: float | None) -> None:
+    import psycopg2
+
+    from shoplake.pipeline.reconcile import GroundTruthNotFoundError
+
+    try:
+        print_ground_truth(console, settings, seed, scale)
+    except (GroundTruthNotFoundError, psycopg2.Error) as exc:
+        console.print(f"[red]ground truth not checked:[/red] {exc}")
+
+
+def print_summary(console: Console, settings: Settings, outcomes: list[Any], seed: int | None = None,
+                  scale: float | None = None) -> None:
+    """Print the demo summary tables and where to open the Data Docs and the dashboard.
+
+    The ground-truth table compares the warehouse with the manifest of `seed` and `scale`, or
+    with the only manifest in the raw zone when they are None.
+    """
     from rich.table import Table
 
     from shoplake.pipeline.quality import data_docs_index, data_docs_s3_url
@@ -141,6 +211,7 @@ def print_summary(console: Console, settings: Settings, outcomes: list[Any]) -> 
     console.print(warehouse)
 
     _print_balance(console, settings, warehouse_rows(settings))
+    _print_ground_truth_if_found(console, settings, seed, scale)
 
     quarantine = Table("stage", "reason", "records", title="Quarantine")
     for (stage, reason), count in sorted(quarantine_by_reason(settings).items()):

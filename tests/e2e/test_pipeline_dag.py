@@ -1,11 +1,11 @@
 """The pipeline DAG run end to end with `airflow dags test` on the test stack.
 
 The real-stage tests come first. One module-scoped run generates a sample day
-(seed 42, scale 0.05) and runs the DAG on it with the real stages. Each test
-then reconciles one kind of figure with the generator's ground-truth manifest:
-what reached the warehouse (schemas `star` and `mart`), the Glue job reports
-and the stage log.
-Expected values come only from the manifest; its definitions are in
+(seed 42, scale 0.05) and runs the DAG on it with the real stages.
+`shoplake.pipeline.reconcile` then compares that run with the generator's
+ground-truth manifest: what reached the warehouse (schemas `star` and `mart`),
+the Glue job reports and the stage log. Each test asserts one group of those
+checks. Expected values come only from the manifest; its definitions are in
 docs/contracts.md, section "Ground-truth manifest". These tests skip while a
 stage module is missing.
 
@@ -21,10 +21,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from shoplake.pipeline.airflow_local import DagRunOutcome
+    from shoplake.pipeline.reconcile import Check
 
 pytestmark = pytest.mark.e2e
 
@@ -68,11 +67,12 @@ SAMPLE_SCALE = 0.05
 
 @dataclass
 class RealRun:
-    """One DAG run with the real stages over a generated sample day, and the generator's manifest."""
+    """One DAG run with the real stages over a generated sample day, the generator's manifest and the checks."""
 
     outcome: DagRunOutcome
     manifest: dict
     alerts_dir: Path
+    checks: list[Check] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -91,14 +91,17 @@ def real_run(stack, tmp_path_factory) -> RealRun:
 
 @pytest.fixture(scope="module")
 def reconciled(stack, real_run) -> RealRun:
-    """Return the real run once its warehouse load has finished, whatever the gates and dashboard after it did."""
+    """Reconcile the real run with its manifest once its warehouse load has finished, whatever the gates did."""
+    from shoplake.pipeline.reconcile import reconcile
+
     loaded = [entry for entry in _stage_runs(stack)
               if entry["stage"] == "warehouse_copy" and entry["date"] == REAL_DAY.isoformat()]
     assert loaded, f"the real-stage run never finished its warehouse load; see {real_run.outcome.log_file}"
 
-    # Window totals (orders, campaign funnels, duplicates) compare with warehouse totals only when the run covers it.
+    # Window totals (orders, campaign funnels, campaign duplicates) are checked only when the run covers the window.
     window = real_run.manifest["window"]["dates"]
     assert window == list(RUN_DAYS), f"the manifest's window {window} is not the dates the DAG ran, {list(RUN_DAYS)}"
+    real_run.checks = reconcile(stack, real_run.manifest)
     return real_run
 
 
@@ -110,153 +113,59 @@ def test_real_stages_one_day(real_run):
     assert alerts == []
 
 
-def test_real_stages_customers(stack, reconciled):
-    expected = reconciled.manifest["expected"]
-    report = _job_report(stack, "clean_conform", REAL_DAY.isoformat())["inputs"]["cdc/customers"]
-    dim_rows = _warehouse_value(stack, "SELECT count(*) FROM star.dim_customer WHERE customer_key <> -1")
-    mart_rows = _warehouse_value(stack, "SELECT count(*) FROM mart.customer_behaviour")
-
-    assert report["rows_in"] == expected["distinct_customers"], (
-        f"customers replicated from shop.customers: manifest distinct_customers {expected['distinct_customers']}, "
-        f"clean_conform read {report['rows_in']}")
-    assert dim_rows == expected["distinct_customer_emails"], (
-        f"distinct customers by e-mail: manifest distinct_customer_emails {expected['distinct_customer_emails']}, "
-        f"star.dim_customer {dim_rows}")
-    assert mart_rows == expected["distinct_customer_emails"], (
-        f"distinct customers by e-mail: manifest distinct_customer_emails {expected['distinct_customer_emails']}, "
-        f"mart.customer_behaviour {mart_rows}")
+def test_real_stages_customers(reconciled):
+    _assert_checks_pass(reconciled.checks, "customers", per_run_day=True)
 
 
-def test_real_stages_orders(stack, reconciled):
-    expected = reconciled.manifest["expected"]["orders"]
-    orders = _warehouse_value(stack, "SELECT count(DISTINCT order_id) FROM star.fact_product_sales")
-
-    assert orders == expected, f"orders: manifest {expected}, star.fact_product_sales distinct order_id {orders}"
+def test_real_stages_orders(reconciled):
+    _assert_checks_pass(reconciled.checks, "orders")
 
 
-def test_real_stages_revenue_per_day(stack, reconciled):
-    expected = _run_day_figures(reconciled.manifest["expected"]["revenue_per_day"], "revenue")
-    rows = _warehouse_rows(stack, """
-        SELECT d.calendar_date, t.currency,
-               SUM(CASE t.payment_status WHEN 'CAPTURED' THEN t.amount WHEN 'REFUNDED' THEN -t.amount ELSE 0 END),
-               SUM(CASE t.payment_status WHEN 'CAPTURED' THEN t.amount_usd WHEN 'REFUNDED' THEN -t.amount_usd ELSE 0 END)
-        FROM star.fact_transactions AS t JOIN star.dim_date AS d ON d.date_key = t.date_key
-        WHERE t.payment_status IN ('CAPTURED', 'REFUNDED')
-        GROUP BY d.calendar_date, t.currency""")
-    by_currency: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    usd: dict[str, Decimal] = defaultdict(Decimal)
-    for day, currency, amount, amount_usd in rows:
-        by_currency[day.isoformat()][currency] = amount
-        usd[day.isoformat()] += amount_usd
-
-    for day, figures in expected.items():
-        assert usd[day] == Decimal(figures["usd"]), (
-            f"revenue {day} in USD: manifest {figures['usd']}, star.fact_transactions {usd[day]}")
-        assert sorted(by_currency[day]) == sorted(figures["by_currency"]), (
-            f"revenue {day} currencies: manifest {sorted(figures['by_currency'])}, "
-            f"star.fact_transactions {sorted(by_currency[day])}")
-        for currency, amount in figures["by_currency"].items():
-            stored = by_currency[day].get(currency)
-            assert stored == Decimal(amount), (
-                f"revenue {day} in {currency}: manifest {amount}, star.fact_transactions {stored}")
+def test_real_stages_revenue_per_day(reconciled):
+    _assert_checks_pass(reconciled.checks, "revenue", per_run_day=True)
 
 
-def test_real_stages_traffic_per_day(stack, reconciled):
-    expected = reconciled.manifest["expected"]
-    rows = _warehouse_rows(stack, """
-        SELECT calendar_date, SUM(page_views), SUM(click_events)
-        FROM mart.traffic_usage WHERE NOT is_bot GROUP BY calendar_date""")
-    stored = {day.isoformat(): (page_views, clicks) for day, page_views, clicks in rows}
-
-    for day, page_views in _run_day_figures(expected["page_views_per_day"], "page views").items():
-        found = stored.get(day, (0, 0))[0]
-        assert found == page_views, f"page views {day}: manifest {page_views}, mart.traffic_usage {found}"
-    for day, clicks in _run_day_figures(expected["click_events_per_day"], "click events").items():
-        found = stored.get(day, (0, 0))[1]
-        assert found == clicks, f"click events {day}: manifest {clicks}, mart.traffic_usage {found}"
+def test_real_stages_traffic_per_day(reconciled):
+    _assert_checks_pass(reconciled.checks, "traffic", per_run_day=True)
 
 
-def test_real_stages_campaign_funnel(stack, reconciled):
-    expected = reconciled.manifest["expected"]["campaigns"]
-    rows = _warehouse_rows(stack, "SELECT campaign_id, sent, opens, clicks FROM mart.campaign_effectiveness")
-    stored = {campaign: {"sent": sent, "opens": opens, "click_throughs": clicks} for campaign, sent, opens, clicks in rows}
-
-    assert sorted(stored) == sorted(expected), (
-        f"campaigns: manifest {sorted(expected)}, mart.campaign_effectiveness {sorted(stored)}")
-    for campaign, figures in expected.items():
-        for figure in ("sent", "opens", "click_throughs"):
-            found = stored[campaign][figure]
-            assert found == figures[figure], (
-                f"campaign {campaign} {figure}: manifest {figures[figure]}, mart.campaign_effectiveness {found}")
+def test_real_stages_campaign_funnel(reconciled):
+    _assert_checks_pass(reconciled.checks, "campaigns")
 
 
-def test_real_stages_campaign_duplicates(stack, reconciled):
-    planted = reconciled.manifest["campaign_events"]["planted"]["duplicate_delivery"]
-    by_lambda = sum(entry["counts"]["duplicates"] for entry in _stage_runs(stack)
-                    if entry["stage"] == "campaign_events" and entry["date"] in RUN_DAYS)
-    by_clean = sum(_job_report(stack, "clean_conform", day)["inputs"]["staging/campaign_events"]["duplicates_removed"]
-                   for day in RUN_DAYS)
-
-    assert by_lambda + by_clean == planted, (
-        f"campaign duplicate deliveries: manifest planted {planted}, removed {by_lambda + by_clean} "
-        f"({by_lambda} by the campaign Lambda, {by_clean} by clean_conform)")
+def test_real_stages_campaign_duplicates(reconciled):
+    _assert_checks_pass(reconciled.checks, "campaign_duplicates")
 
 
-def test_real_stages_customer_duplicates(stack, reconciled):
-    planted = reconciled.manifest["source_db"]["planted"]["near_duplicate_customer"]
-    merged = _job_report(stack, "clean_conform", REAL_DAY.isoformat())["inputs"]["cdc/customers"]["duplicates_removed"]
-
-    assert merged == planted, f"near-duplicate customers: manifest planted {planted}, clean_conform merged {merged}"
+def test_real_stages_customer_duplicates(reconciled):
+    _assert_checks_pass(reconciled.checks, "customer_duplicates", per_run_day=True)
 
 
-def test_real_stages_catalog_duplicates(stack, reconciled):
-    catalog = reconciled.manifest["catalog"]["planted"]
-    planted = catalog["exact_duplicate_row"] + catalog["near_duplicate_row"]
-    removed = _job_report(stack, "clean_conform", REAL_DAY.isoformat())["inputs"]["staging/catalog"]["duplicates_removed"]
+def test_real_stages_catalog_duplicates(reconciled):
+    _assert_checks_pass(reconciled.checks, "catalog_duplicates", per_run_day=True)
 
-    assert removed == planted, (
-        f"duplicate catalog rows: manifest planted {planted} (exact and near), clean_conform removed {removed}")
+
+def _assert_checks_pass(checks: list[Check], group: str, per_run_day: bool = False) -> None:
+    """Assert that the reconciliation has checks of `group` (one per run day when `per_run_day`) and each passes."""
+    selected = [check for check in checks if check.group == group]
+    assert selected, f"the reconciliation has no {group} checks"
+    if per_run_day:
+        days = sorted({check.day for check in selected if check.day})
+        assert days == list(RUN_DAYS), f"{group} checks cover {days}, not the dates the DAG ran, {list(RUN_DAYS)}"
+    for check in selected:
+        assert check.passed, check.message()
 
 
 def _stored_manifest(settings) -> dict:
-    import boto3
+    from shoplake.pipeline.reconcile import load_ground_truth
 
-    key = f"_manifest/seed={SAMPLE_SEED}/scale={SAMPLE_SCALE}/manifest.json"
-    body = boto3.client("s3").get_object(Bucket=settings.buckets.raw, Key=key)["Body"].read()
-    return json.loads(body)
-
-
-def _job_report(settings, job: str, day: str) -> dict:
-    import boto3
-
-    key = f"_reports/{job}/dt={day}/report.json"
-    return json.loads(boto3.client("s3").get_object(Bucket=settings.buckets.curated, Key=key)["Body"].read())
+    return load_ground_truth(settings, SAMPLE_SEED, SAMPLE_SCALE).manifest
 
 
 def _stage_runs(settings) -> list[dict]:
     from shoplake.pipeline.runtime import stage_log_file
 
     return [json.loads(line) for line in stage_log_file(settings).read_text().splitlines()]
-
-
-def _run_day_figures(per_day: dict, figure: str) -> dict:
-    """Return the manifest's per-day `figure` for each date the DAG ran, and fail when a date has none."""
-    missing = [day for day in RUN_DAYS if day not in per_day]
-    assert not missing, f"{figure}: the manifest has no value for {missing}"
-    return {day: per_day[day] for day in RUN_DAYS}
-
-
-def _warehouse_rows(settings, sql: str) -> list[tuple]:
-    with psycopg2.connect(settings.warehouse_dsn()) as connection, connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    connection.close()
-    return rows
-
-
-def _warehouse_value(settings, sql: str):
-    [[value]] = _warehouse_rows(settings, sql)
-    return value
 
 
 def _run(settings, day: date, tmp_path: Path, faults: dict | None = None, **env: str):
