@@ -97,16 +97,24 @@ def _ratio(first: float | str | None, last: float | str | None) -> str:
     return f"{last / first:,.1f}×"
 
 
-def write_page(results: dict[str, dict[str, dict[str, float | str]]], info: dict[str, str]) -> None:
-    lines = ["# Benchmarks", "", "Measured by `make bench` (`python -m bench`); every figure below was printed by that run.", "",
+RUN_KEYS = ("date", "command", "load_average_at_start", "bench_wall_s")
+
+
+def write_page(areas: dict[str, dict], info: dict[str, str]) -> None:
+    """Write the page: the machine, then each area's figures with the run that measured them."""
+    lines = ["# Benchmarks", "", "Measured by `make bench` (`python -m bench`). `--only` re-measures some areas and keeps",
+             "the others' last figures, so each area names the run that printed its figures.", "",
              "| machine | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in info.items()]
-    for area, by_scale in results.items():
+    lines += [f"| {key} | {value} |" for key, value in info.items() if key not in RUN_KEYS]
+    for area, measured in areas.items():
+        run, by_scale = measured["run"], measured["results"]
         scales = list(by_scale)
         figures = sorted({figure for values in by_scale.values() for figure in values})
         growth = [f"{scales[-1]} / {scales[0]}"] if len(scales) > 1 else []
         header = [*scales, *growth]
         lines += ["", f"## {area}", "", _summary(area), "",
+                  f"Run: {run['date']}, `{run['command']}`, load average at start {run['load_average_at_start']}, "
+                  f"whole run {run['bench_wall_s']} s.", "",
                   "| figure | " + " | ".join(header) + " |", "|---|" + "---|" * len(header)]
         for figure in figures:
             cells = [_format(by_scale[s].get(figure, "-")) for s in scales]
@@ -115,6 +123,17 @@ def write_page(results: dict[str, dict[str, dict[str, float | str]]], info: dict
             lines.append(f"| {figure} | " + " | ".join(cells) + " |")
     RESULTS_PAGE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_PAGE.write_text("\n".join(lines) + "\n")
+
+
+def merged_areas(results: dict[str, dict[str, dict[str, float | str]]], info: dict[str, str]) -> dict[str, dict]:
+    """Return the stored areas with this run's areas replaced; areas whose module is gone are dropped."""
+    stored: dict[str, dict] = {}
+    if RESULTS_JSON.is_file():
+        stored = json.loads(RESULTS_JSON.read_text()).get("areas", {})
+    run = {key: info[key] for key in RUN_KEYS}
+    stored.update({area: {"run": run, "results": by_scale} for area, by_scale in results.items()})
+    known = {name.removeprefix("bench_") for name in discover(None)}
+    return {area: stored[area] for area in sorted(stored) if area in known}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     results = run_all(modules, scales)
     info["bench_wall_s"] = f"{time.perf_counter() - started:,.0f}"
     print_table(results)
-    RESULTS_JSON.write_text(json.dumps({"machine": info, "results": results}, indent=2))
-    write_page(results, info)
+    areas = merged_areas(results, info)
+    RESULTS_JSON.write_text(json.dumps({"machine": {k: v for k, v in info.items() if k not in RUN_KEYS},
+                                        "areas": areas}, indent=2))
+    write_page(areas, info)
     print(f"wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_PAGE.relative_to(ROOT)}")
     return 0 if all("error" not in f for by in results.values() for f in by.values()) else 1
 
