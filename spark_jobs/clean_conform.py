@@ -1,7 +1,8 @@
 """Glue job: clean and conform every entity into `s3://<curated>/clean/<entity>` Delta tables.
 
-Inputs: current-state tables `cdc/<table>`, the staged catalog (every drop up to the logical
-date), the date's staged access-log records and campaign events. Outputs:
+Inputs: current-state tables `cdc/<table>`, the staged catalog (every drop staged so far, like the
+CDC tables hold every change that has arrived), the date's staged access-log records and campaign
+events. Outputs:
 - snapshots, replaced on each run: `customers` (plus `customer_id_map`, which maps each source
   customer id to the surviving id of its email), `orders`, `order_lines`, `payments`,
   `campaigns`, `products` (every catalog version, one row per sku and updated_at);
@@ -106,12 +107,19 @@ class CleanConform:
                 raise
             self.report.add_input("staging/catalog", 0, 0)
             return
-        staged = staged.filter(F.col("dt") <= F.lit(self.context.dt).cast("date"))
+        # Every staged drop counts, later dates' drops included, so the product history only grows.
+        # A re-run of an earlier date then keeps the versions that later drops added, and the
+        # warehouse, which replaces dimension rows by key, never gets an old version back as current.
         staged = staged.withColumn("dt", F.col("dt").cast("date")).cache()
-        versions, duplicates = conform.conform_products(staged)
-        overwrite_table(versions, self.clean_path("products"))
-        rows_out = self.spark.read.format("delta").load(self.clean_path("products")).count()
-        self.report.add_input("staging/catalog", staged.count(), rows_out, duplicates_removed=duplicates)
+        try:
+            versions, duplicates = conform.conform_products(staged)
+            overwrite_table(versions, self.clean_path("products"))
+            rows_out = self.spark.read.format("delta").load(self.clean_path("products")).count()
+            self.report.add_input("staging/catalog", staged.count(), rows_out, duplicates_removed=duplicates)
+        finally:
+            # Spark 3.5 matches a later read of the same path to this cached plan without listing the
+            # files again, so a cache left behind would hide new drops from the next in-process run.
+            staged.unpersist()
 
     def run_campaign_events(self) -> None:
         files = list_files(self.spark, self.context.staging(f"campaign_events/dt={self.context.dt}"))
