@@ -154,8 +154,17 @@ DIM_CAMPAIGN = Table(
         _date("end_date"),
         _money("budget"),
         _text("currency", "CHAR(3)"),
+        Column(
+            "campaign_label",
+            "string",
+            "VARCHAR(320)",
+            m_expression="Table.AddColumn({previous}, \"campaign_label\", "
+            "each Text.Combine({{[name], \" (\" & [campaign_id] & \")\"}}), type text)",
+            sql_expression="COALESCE({alias}.name || ' ', '') || '(' || {alias}.campaign_id || ')'",
+        ),
     ),
-    "Marketing campaign dimension; budget is in the campaign's own currency.",
+    "Marketing campaign dimension; budget is in the campaign's own currency; charts slice by "
+    "campaign_label (name and id), so campaigns that share a name stay apart.",
 )
 
 FACT_NETWORK_TRAFFIC = Table(

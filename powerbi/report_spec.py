@@ -86,13 +86,13 @@ CAMPAIGN_PAGE = Page(
                ("Emails Sent", "Open Rate", "Click-Through Rate", "Conversion Rate", "Attributed Revenue",
                 "Return on Spend")),
         Visual("funnel_by_campaign", "E-mails sent, opens, clicks and orders by campaign", "column",
-               ("Emails Sent", "Opens", "Clicks", "Attributed Orders"), ("dim_campaign", "name")),
+               ("Emails Sent", "Opens", "Clicks", "Attributed Orders"), ("dim_campaign", "campaign_label")),
         Visual("rates_by_campaign", "Open, click-through and conversion rates by campaign", "column",
-               ("Open Rate", "Click-Through Rate", "Conversion Rate"), ("dim_campaign", "name")),
+               ("Open Rate", "Click-Through Rate", "Conversion Rate"), ("dim_campaign", "campaign_label")),
         Visual("revenue_and_budget_by_campaign", "Attributed revenue and budget by campaign", "column",
-               ("Attributed Revenue", "Campaign Budget"), ("dim_campaign", "name")),
+               ("Attributed Revenue", "Campaign Budget"), ("dim_campaign", "campaign_label")),
         Visual("return_on_spend_by_campaign", "Return on spend by campaign", "bar", ("Return on Spend",),
-               ("dim_campaign", "name"), sort="value"),
+               ("dim_campaign", "campaign_label"), sort="value"),
     ),
 )
 

@@ -53,12 +53,12 @@ EXPECTED_SQL = {
                SUM(CASE WHEN budget > 0 THEN attributed_revenue_usd END) / (SELECT SUM(budget) FROM star.dim_campaign)
         FROM mart.campaign_effectiveness""",
     "funnel_by_campaign": f"""
-        SELECT m.campaign_name, NULLIF(m.sent, 0), NULLIF(m.opens, 0), NULLIF(m.clicks, 0), o.orders
+        SELECT m.campaign_name || ' (' || m.campaign_id || ')', NULLIF(m.sent, 0), NULLIF(m.opens, 0), NULLIF(m.clicks, 0), o.orders
         FROM mart.campaign_effectiveness AS m
         LEFT JOIN (SELECT campaign_key, COUNT(DISTINCT order_id) AS orders FROM star.fact_transactions
                    WHERE {CAPTURED_ATTRIBUTED} GROUP BY campaign_key) AS o ON o.campaign_key = m.campaign_key""",
     "rates_by_campaign": f"""
-        SELECT m.campaign_name,
+        SELECT m.campaign_name || ' (' || m.campaign_id || ')',
                CAST(NULLIF(m.opens, 0) AS DOUBLE PRECISION) / NULLIF(m.sent, 0),
                CAST(NULLIF(m.clicks, 0) AS DOUBLE PRECISION) / NULLIF(m.sent, 0),
                CAST(o.orders AS DOUBLE PRECISION) / NULLIF(m.clicks, 0)
@@ -66,9 +66,9 @@ EXPECTED_SQL = {
         LEFT JOIN (SELECT campaign_key, COUNT(DISTINCT order_id) AS orders FROM star.fact_transactions
                    WHERE {CAPTURED_ATTRIBUTED} GROUP BY campaign_key) AS o ON o.campaign_key = m.campaign_key""",
     "revenue_and_budget_by_campaign": """
-        SELECT campaign_name, NULLIF(attributed_revenue_usd, 0), budget FROM mart.campaign_effectiveness""",
+        SELECT campaign_name || ' (' || campaign_id || ')', NULLIF(attributed_revenue_usd, 0), budget FROM mart.campaign_effectiveness""",
     "return_on_spend_by_campaign": """
-        SELECT campaign_name, CASE WHEN budget > 0 THEN NULLIF(attributed_revenue_usd, 0) / budget END
+        SELECT campaign_name || ' (' || campaign_id || ')', CASE WHEN budget > 0 THEN NULLIF(attributed_revenue_usd, 0) / budget END
         FROM mart.campaign_effectiveness""",
     "traffic_kpis": f"""
         SELECT SUM(t.sessions),
