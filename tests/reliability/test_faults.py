@@ -50,7 +50,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.timeout(72
 RANDOM = random.Random(int(os.environ.get("SHOPLAKE_RELIABILITY_SEED", "11")))
 RERUNS = int(os.environ.get("SHOPLAKE_RELIABILITY_RERUNS", "3"))
 SPARK_STAGES = ("cdc_apply", "clean_conform", "customer_360", "star_schema")
-CDC_BACKLOG_TRANSACTIONS = 1500
+CDC_BACKLOG_TRANSACTIONS = 12000  # large enough that replaying it takes seconds, so a kill lands mid-stream
 DAY_TEXT = DAY.isoformat()
 
 
@@ -223,17 +223,17 @@ def test_kill_9_kinesis_server_loses_unconsumed_records(faulted_stack, clean_run
 
 
 def start_replicator_behind(settings, churn: SourceChurn, name: str):
-    """Let the churn build a backlog, start the source_db stage, and return it a random 0.2-1 s into streaming."""
+    """Let the churn build a backlog, start the source_db stage, and return it a random 0.05-0.3 s into streaming."""
     churn.wait_for_backlog(CDC_BACKLOG_TRANSACTIONS)
     replicator = start_stage_child(settings, "source_db", name)
     wait_for(lambda: replicator.poll() is not None or replication_slot_active(settings), 300,
              "the replicator to start streaming")
-    time.sleep(RANDOM.uniform(0.2, 1.0))
+    time.sleep(RANDOM.uniform(0.05, 0.3))
     return replicator
 
 
 def test_kill_9_replicator_during_cdc(faulted_stack):
-    with SourceChurn(faulted_stack, transactions=4000) as churn:
+    with SourceChurn(faulted_stack, transactions=CDC_BACKLOG_TRANSACTIONS + 4000) as churn:
         replicator = start_replicator_behind(faulted_stack, churn, "kill-replicator")
         kill_stage_child(replicator)
 
@@ -245,7 +245,7 @@ def test_kill_9_replicator_during_cdc(faulted_stack):
 
 
 def test_restart_postgresql_during_cdc(faulted_stack):
-    with SourceChurn(faulted_stack, transactions=4000) as churn:
+    with SourceChurn(faulted_stack, transactions=CDC_BACKLOG_TRANSACTIONS + 4000) as churn:
         replicator = start_replicator_behind(faulted_stack, churn, "restart-postgres")
         assert replicator.poll() is None, "the replicator finished before the restart; the fault was not injected"
         kill_server(faulted_stack, "postgres", signal.SIGINT)
