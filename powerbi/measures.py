@@ -268,7 +268,7 @@ CAMPAIGN_MEASURES = (
     ),
     Measure(
         "Conversion Rate", "campaign_effectiveness", "fact_transactions", "percent",
-        "Attributed orders per click.",
+        "Attributed orders per click; above 100 % when one click-through leads to several orders within 7 days.",
         dax=_divide("Attributed Orders", "Clicks"),
         sql=_ratio("Attributed Orders", "Clicks"),
     ),
