@@ -7,7 +7,9 @@ events. Outputs:
   customer id to the surviving id of its email), `orders`, `order_lines`, `payments`,
   `campaigns`, `products` (every catalog version, one row per sku and updated_at);
 - partitioned by `dt`, only the logical date replaced: `page_events`, `sessions`,
-  `campaign_events`.
+  `campaign_events`. The run also rebuilds `page_events` and `sessions` of the previous
+  `--late_log_lookback_days` dates (default 1) whose staging prefix received access-log
+  objects after their own run, which a ledger under `_state/clean_conform/` records.
 Emails are hashed (SHA-256 of the salt from `--email_hash_salt` plus the trimmed, lower-cased
 address) and family names reduced to an initial before anything is written here. The salt is a
 pseudonymisation namespace, not a secret: changing it changes every customer's email hash.
@@ -17,7 +19,9 @@ Per-column missing-value rules are in `spark_jobs.common.conform.MISSING_VALUES`
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from datetime import date, timedelta
 
 from awsglue.context import GlueContext
 from awsglue.job import Job
@@ -31,13 +35,29 @@ from pyspark.sql import types as T
 from spark_jobs.common import conform, web
 from spark_jobs.common.context import COMMON_ARGUMENTS, JobContext
 from spark_jobs.common.delta import overwrite_table, read_delta, replace_partition
+from spark_jobs.common.ledger import read_consumed, write_consumed
 from spark_jobs.common.quarantine import quarantine_columns, row_as_json, write_quarantine
 from spark_jobs.common.report import RunReport
 from spark_jobs.common.storage import list_files
 
 DEFAULT_EMAIL_HASH_SALT = "shoplake-email-v1"
+# How many earlier dates each run checks for access-log objects that arrived after that date's run.
+DEFAULT_LATE_LOG_LOOKBACK_DAYS = 1
+ACCESS_LOG_SOURCE = "access_logs"
 CAMPAIGN_EVENT_FIELDS = ["event_id", "campaign_id", "customer_id", "event_type", "channel", "ts",
                          "kinesis_sequence_number", "kinesis_shard_id", "approximate_arrival_ts"]
+
+
+@dataclasses.dataclass(frozen=True)
+class AccessLogCounts:
+    """Counts of one date's access-log conform; `late_records` are the records of the late objects."""
+
+    rows_in: int
+    rows_out: int
+    quarantined: int
+    duplicates_removed: int
+    sessions: int
+    late_records: int
 
 
 class CleanConform:
@@ -149,8 +169,46 @@ class CleanConform:
         self.report.add_input("staging/campaign_events", parsed.count(), rows_out, quarantined=quarantined,
                               duplicates_removed=duplicates)
 
-    def run_access_logs(self) -> None:
-        files = list_files(self.spark, self.context.staging(f"access_logs/dt={self.context.dt}"))
+    def run_access_logs(self, lookback_days: int) -> None:
+        """Conform the date's staged access-log records, then re-conform earlier dates that received late objects."""
+        counts = self.conform_access_logs(self.context)
+        self.report.add_input("staging/access_logs", counts.rows_in, counts.rows_out, quarantined=counts.quarantined,
+                              duplicates_removed=counts.duplicates_removed)
+        self.report.add_output("clean/sessions", counts.sessions)
+
+        for days_back in range(lookback_days, 0, -1):
+            self.reconform_late_access_logs(self.context.logical_date - timedelta(days=days_back))
+
+    def reconform_late_access_logs(self, day: date) -> None:
+        """Rebuild an earlier date's traffic partitions when its staging prefix got objects after its last run.
+
+        Firehose partitions by the record's event date, so a line of day X delivered after X's run
+        (a 23:59 request flushed after midnight) lands under `dt=X` with nothing left to read it.
+        Only dates that ran before are rebuilt: a date that never ran conforms everything itself.
+        """
+        context = dataclasses.replace(self.context, logical_date=day)
+        consumed = read_consumed(self.spark, context, ACCESS_LOG_SOURCE)
+        if consumed is None:
+            return
+        late_objects = [uri for uri in self.staged_access_log_objects(context) if uri not in consumed]
+        if not late_objects:
+            return
+
+        # NOTE: only the clean tables are rebuilt here. star/fact_network_traffic, its extract and the
+        # warehouse keep the earlier date's sessions until that date runs again.
+        counts = self.conform_access_logs(context, late_objects)
+        self.report.add_input(f"staging/access_logs/dt={context.dt}", counts.rows_in, counts.rows_out,
+                              quarantined=counts.quarantined, duplicates_removed=counts.duplicates_removed)
+        self.report.add_output(f"late_access_log_objects/dt={context.dt}", len(late_objects))
+        self.report.add_output(f"late_access_log_records/dt={context.dt}", counts.late_records)
+        self.report.add_output(f"clean/sessions/dt={context.dt}", counts.sessions)
+
+    def staged_access_log_objects(self, context: JobContext) -> list[str]:
+        return list_files(self.spark, context.staging(f"access_logs/dt={context.dt}"))
+
+    def conform_access_logs(self, context: JobContext, late_objects: list[str] | None = None) -> AccessLogCounts:
+        """Replace `context.dt`'s page_events and sessions partitions from every object staged for that date."""
+        files = self.staged_access_log_objects(context)
         if files:
             records = (self.spark.read.schema(web.ACCESS_LOG_SCHEMA).option("columnNameOfCorruptRecord", "_corrupt_record")
                        .json(files).withColumn("_source", F.col("_metadata.file_path")).cache())
@@ -159,24 +217,36 @@ class CleanConform:
         usable, rejected = web.split_access_log_records(records)
         unique = web.dedupe_records(usable)
         events = web.assign_sessions(web.conform_page_events(unique)).cache()
-        outside = events.filter(F.col("dt") != F.lit(self.context.dt).cast("date"))
+        outside = events.filter(F.col("dt") != F.lit(context.dt).cast("date"))
         if outside.limit(1).count():
-            raise ValueError(f"staged access logs under dt={self.context.dt} hold records of other dates; "
+            raise ValueError(f"staged access logs under dt={context.dt} hold records of other dates; "
                              "check the Firehose dynamic partitioning on .dt")
 
-        replace_partition(events, self.clean_path("page_events"), "dt", self.context.dt)
+        replace_partition(events, self.clean_path("page_events"), "dt", context.dt)
         sessions = web.build_sessions(events)
-        replace_partition(sessions, self.clean_path("sessions"), "dt", self.context.dt)
+        replace_partition(sessions, self.clean_path("sessions"), "dt", context.dt)
 
         quarantine_records = rejected.select(*quarantine_columns(
             "clean", F.coalesce("source_key", "_source"), F.coalesce(F.col("line_number").cast("string"), F.lit("unknown")),
             F.col("_reason"), F.col("_detail"), F.coalesce("_corrupt_record", F.lit(""))))
-        quarantined = write_quarantine(self.spark, self.context, "clean", f"{self.context.job_name}-access_logs", quarantine_records)
+        quarantined = write_quarantine(self.spark, context, "clean", f"{self.context.job_name}-access_logs", quarantine_records)
         rows_in, rows_out = records.count(), events.count()
-        self.report.add_input("staging/access_logs", rows_in, rows_out, quarantined=quarantined,
-                              duplicates_removed=rows_in - quarantined - rows_out)
-        self.report.add_output("clean/sessions", self.spark.read.format("delta").load(self.clean_path("sessions"))
-                               .filter(F.col("dt") == F.lit(self.context.dt).cast("date")).count())
+        late_names = [uri.rsplit("/", 1)[-1] for uri in late_objects or []]
+        late_records = records.filter(F.element_at(F.split("_source", "/"), -1).isin(late_names)).count() if late_names else 0
+        stored_sessions = (self.spark.read.format("delta").load(self.clean_path("sessions"))
+                           .filter(F.col("dt") == F.lit(context.dt).cast("date")).count())
+        write_consumed(self.spark, context, ACCESS_LOG_SOURCE, files)
+        records.unpersist()
+        events.unpersist()
+        return AccessLogCounts(rows_in, rows_out, quarantined, rows_in - quarantined - rows_out, stored_sessions, late_records)
+
+
+def late_log_lookback_days(context: JobContext) -> int:
+    """Return `--late_log_lookback_days` (default 1; 0 turns the check for late access-log objects off)."""
+    text = context.option("late_log_lookback_days", str(DEFAULT_LATE_LOG_LOOKBACK_DAYS))
+    if not text.isdigit():
+        raise ValueError(f"invalid --late_log_lookback_days {text!r}: expected a whole number of days, 0 or more")
+    return int(text)
 
 
 def main() -> None:
@@ -191,7 +261,7 @@ def main() -> None:
     run.run_entities(context.option("email_hash_salt", DEFAULT_EMAIL_HASH_SALT))
     run.run_products()
     run.run_campaign_events()
-    run.run_access_logs()
+    run.run_access_logs(late_log_lookback_days(context))
     run.report.write(spark, context)
 
     job.commit()
