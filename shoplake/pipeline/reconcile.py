@@ -100,7 +100,7 @@ class PipelineFacts(Protocol):
 
     def job_report(self, job: str, day: str) -> dict[str, Any] | None: ...
 
-    def stage_counts(self, stage: str, day: str) -> dict[str, Any]: ...
+    def stage_runs(self, stage: str, day: str) -> list[dict[str, Any]]: ...
 
 
 class WarehouseFacts:
@@ -108,7 +108,7 @@ class WarehouseFacts:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._stage_runs: dict[tuple[str, str], dict[str, Any]] | None = None
+        self._stage_log: list[dict[str, Any]] | None = None
 
     def query(self, name: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         import psycopg2
@@ -125,12 +125,16 @@ class WarehouseFacts:
         # The key is the one spark_jobs.common.report.report_key writes; that module needs pyspark.
         return _read_json(self.settings.buckets.curated, f"_reports/{job}/dt={day}/report.json")
 
-    def stage_counts(self, stage: str, day: str) -> dict[str, Any]:
-        from shoplake.pipeline.balance import last_tries
+    def stage_runs(self, stage: str, day: str) -> list[dict[str, Any]]:
+        """Return the counts of every finished run of `stage` for `day`, re-runs included, oldest first."""
+        from shoplake.pipeline.runtime import stage_log_file
 
-        if self._stage_runs is None:
-            self._stage_runs = last_tries(self.settings)
-        return self._stage_runs.get((stage, day), {})
+        if self._stage_log is None:
+            path = stage_log_file(self.settings)
+            lines = path.read_text().splitlines() if path.is_file() else []
+            self._stage_log = [json.loads(line) for line in lines]
+        return [entry.get("counts") or {} for entry in self._stage_log
+                if entry["stage"] == stage and entry["date"] == day]
 
 
 def manifest_key(seed: int, scale: float, name: str = "manifest.json") -> str:
@@ -316,7 +320,10 @@ def _campaign_checks(facts: PipelineFacts, manifest: dict[str, Any]) -> list[Che
 
 def _campaign_duplicate_checks(facts: PipelineFacts, manifest: dict[str, Any], held: list[str]) -> list[Check]:
     planted = manifest["campaign_events"]["planted"]["duplicate_delivery"]
-    by_lambda = sum(int(facts.stage_counts("campaign_events", day).get("duplicates") or 0) for day in held)
+    # Every run counts, not only the last: the event source checkpoints, so a re-run reads only records
+    # that no earlier run read. NOTE: a try that consumed records and then failed records no counts.
+    by_lambda = sum(int(counts.get("duplicates") or 0) for day in held
+                    for counts in facts.stage_runs("campaign_events", day))
     by_clean = sum(int(_job_input(facts, "clean_conform", day, "staging/campaign_events").get("duplicates_removed") or 0)
                    for day in held)
     return [Check("campaign_duplicates", "campaign duplicate deliveries removed", planted, by_lambda + by_clean,

@@ -64,7 +64,8 @@ class FakeFacts:
         }
         self.reports = {("clean_conform", day): _clean_conform_report() for day in held}
         # The campaign Lambda drops 3 of the 5 planted duplicates on the first day, clean_conform the other 2.
-        self.stages = {("campaign_events", held[0]): {"duplicates": 3}} if held else {}
+        self.stages: dict[tuple[str, str], list[dict[str, Any]]] = (
+            {("campaign_events", held[0]): [{"duplicates": 3}]} if held else {})
         if len(held) > 1:
             for day in held[1:]:
                 self.reports[("clean_conform", day)]["inputs"]["staging/campaign_events"]["duplicates_removed"] = 0
@@ -79,8 +80,8 @@ class FakeFacts:
     def job_report(self, job: str, day: str) -> dict[str, Any] | None:
         return self.reports.get((job, day))
 
-    def stage_counts(self, stage: str, day: str) -> dict[str, Any]:
-        return self.stages.get((stage, day), {})
+    def stage_runs(self, stage: str, day: str) -> list[dict[str, Any]]:
+        return self.stages.get((stage, day), [])
 
 
 def _failed(checks: list[Check]) -> list[str]:
@@ -113,7 +114,7 @@ def _drop_report(facts: FakeFacts) -> None:
 
 
 def _set_lambda_duplicates(facts: FakeFacts) -> None:
-    facts.stages[("campaign_events", DAY)] = {"duplicates": 2}
+    facts.stages[("campaign_events", DAY)] = [{"duplicates": 2}]
 
 
 WRONG_FIGURES = [
@@ -177,6 +178,16 @@ def test_whole_window_checks_each_day():
 
     assert _failed(checks) == []
     assert {check.day for check in checks if check.group == "traffic"} == {DAY, NEXT_DAY}
+    assert [check.found for check in checks if check.group == "campaign_duplicates"] == [5]
+
+
+def test_rerun_keeps_earlier_lambda_duplicates():
+    facts = FakeFacts([DAY])
+    facts.stages[("campaign_events", DAY)].append({"records_read": 0, "duplicates": 0})
+
+    checks = reconcile(None, _manifest([DAY]), facts=facts)
+
+    assert _failed(checks) == []
     assert [check.found for check in checks if check.group == "campaign_duplicates"] == [5]
 
 
