@@ -7,6 +7,7 @@ import logging
 import shutil
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from shoplake import aws
@@ -106,8 +107,9 @@ def start_server(settings: Settings, server: Server, state: dict[str, ServiceSta
                  previous_ports: dict[str, int]) -> ServiceState:
     """Start one server, record it in `state` and stack.json, and wait until it is healthy.
 
-    With port 0, another process can take the chosen free port before the server
-    binds it. The server then exits, so it is started again on a new port.
+    With port 0, another process can take the chosen free port (or one of the
+    server's internal ports) before the server binds it. The server then exits,
+    so it is started again on new ports.
     """
     configured = getattr(settings.ports, server.name)
     attempts = PORT_ATTEMPTS if configured == 0 else 1
@@ -123,7 +125,7 @@ def start_server(settings: Settings, server: Server, state: dict[str, ServiceSta
             wait_until(functools.partial(_started, server, launch), server.startup_timeout_s,
                        f"{server.name} at {launch.url}", launch.log_file)
         except ServerExitedError:
-            if attempt == attempts or not port_in_use(port):
+            if attempt == attempts or not (port_in_use(port) or _lost_port_race(launch.log_file)):
                 raise
             log.warning("%s exited because port %s was taken after it was chosen; retrying on another port",
                         server.name, port)
@@ -133,6 +135,15 @@ def start_server(settings: Settings, server: Server, state: dict[str, ServiceSta
         log.info("started %s at %s (pid %s)", server.name, launch.url, launch.pid)
         return entry
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _lost_port_race(log_file: Path) -> bool:
+    """Return whether the end of a server's log says that a port it wanted was already taken."""
+    if not log_file.is_file():
+        return False
+    with log_file.open("rb") as log_text:
+        log_text.seek(max(0, log_file.stat().st_size - 16_384))
+        return b"address already in use" in log_text.read()
 
 
 def _is_running(entry: ServiceState) -> bool:

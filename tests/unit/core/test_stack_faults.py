@@ -187,3 +187,33 @@ def test_port_taken_after_choosing_is_retried(settings, taken_port, monkeypatch)
     assert state["kinesis"].port == entry.port
     os.kill(entry.pid, 9)
 
+
+
+class InternalPortRaceServer(ExitingServer):
+    """A server that exits on its first start because an internal port (not the one `up` chose) was taken."""
+
+    script = ("import pathlib, socket, sys, time\n"
+              "marker = pathlib.Path(sys.argv[2])\n"
+              "if not marker.exists():\n"
+              "    marker.touch()\n"
+              "    sys.exit('listen tcp 127.0.0.1:1: bind: address already in use')\n"
+              "s = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\ntime.sleep(60)\n")
+
+    def start(self, settings, port):
+        from shoplake.stack.processes import start_process
+        from shoplake.stack.servers import Launch
+
+        log_file = settings.data_dir / "logs" / "fake.log"
+        marker = settings.data_dir / "first-start-done"
+        pid = start_process([sys.executable, "-c", self.script, str(port), str(marker)], log_file)
+        return Launch(pid=pid, url=f"http://127.0.0.1:{port}", log_file=log_file)
+
+
+def test_internal_port_taken_during_start_is_retried(settings):
+    settings.data_dir.mkdir(parents=True)
+
+    entry = manager.start_server(settings, InternalPortRaceServer(), {}, {})
+
+    assert (settings.data_dir / "first-start-done").exists()
+    assert InternalPortRaceServer().healthy(entry.url)
+    os.kill(entry.pid, 9)
