@@ -1,7 +1,10 @@
 """Per-source record balance for the demo summary: in = out + quarantined (+ dropped), per source.
 
-The figures come from the stage log that every pipeline task appends to, keeping the
-last try of each stage and date, so a retried task is counted once.
+The figures come from the stage log that every pipeline task appends to when it succeeds.
+The ingest stages and cdc_apply handle only input that no earlier run handled (checkpoints,
+stream positions, applied DMS files), so every recorded run of theirs adds up, and a re-run
+of a date adds what arrived late. The catalog job reads its date's drop again on each run, so
+only its last run per date counts.
 """
 
 from __future__ import annotations
@@ -32,28 +35,34 @@ class SourceBalance:
         return self.records_in == self.records_out + self.quarantined + self.dropped
 
 
-def last_tries(settings: Settings) -> dict[tuple[str, str], dict[str, Any]]:
-    """Return {(stage, date): counts} of the last recorded try of each stage run."""
+INCREMENTAL_STAGES = ("access_logs", "campaign_events", "source_db", "cdc_apply")
+Runs = list[tuple[str, str, dict[str, Any]]]
+
+
+def recorded_runs(settings: Settings) -> Runs:
+    """Return (stage, date, counts) of every recorded run: all runs of incremental stages, the last of others."""
     from shoplake.pipeline.runtime import stage_log_file
 
     path = stage_log_file(settings)
-    latest: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            entry = json.loads(line)
-            key = (entry["stage"], entry["date"])
-            if key not in latest or entry["try"] >= latest[key][0]:
-                latest[key] = (entry["try"], entry.get("counts") or {})
-    return {key: counts for key, (_, counts) in latest.items()}
+    entries = [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    runs: Runs = []
+    for entry in entries:
+        counts = entry.get("counts") or {}
+        if entry["stage"] in INCREMENTAL_STAGES:
+            runs.append((entry["stage"], entry["date"], counts))
+        else:
+            last[(entry["stage"], entry["date"])] = counts
+    return runs + [(stage, day, counts) for (stage, day), counts in last.items()]
 
 
-def _sum(runs: dict[tuple[str, str], dict[str, Any]], stage: str, field: str) -> int:
-    return sum(int(counts.get(field) or 0) for (name, _), counts in runs.items() if name == stage)
+def _sum(runs: Runs, stage: str, field: str) -> int:
+    return sum(int(counts.get(field) or 0) for name, _, counts in runs if name == stage)
 
 
-def _job_input(runs: dict[tuple[str, str], dict[str, Any]], stage: str, prefix: str, field: str) -> int:
+def _job_input(runs: Runs, stage: str, prefix: str, field: str) -> int:
     total = 0
-    for (name, _), counts in runs.items():
+    for name, _, counts in runs:
         if name != stage:
             continue
         for input_name, figures in (counts.get("inputs") or {}).items():
@@ -64,9 +73,9 @@ def _job_input(runs: dict[tuple[str, str], dict[str, Any]], stage: str, prefix: 
 
 def source_balances(settings: Settings) -> list[SourceBalance]:
     """Return the balance of each of the four sources over every recorded date."""
-    runs = last_tries(settings)
+    runs = recorded_runs(settings)
     replicated = sum(int(table.get("full_load_rows", 0)) + int(table.get("cdc_rows", 0))
-                     for (name, _), counts in runs.items() if name == "source_db"
+                     for name, _, counts in runs if name == "source_db"
                      for table in (counts.get("tables") or {}).values())
     return [
         SourceBalance("access logs (Lambda → Firehose)", _sum(runs, "access_logs", "lines_read"),
@@ -90,7 +99,7 @@ def source_balances(settings: Settings) -> list[SourceBalance]:
 def unbalanced_job_inputs(settings: Settings) -> list[str]:
     """Return `stage date input` for every Glue job input whose rows in != out + quarantined + dropped."""
     problems = []
-    for (stage, day), counts in sorted(last_tries(settings).items()):
+    for stage, day, counts in sorted(recorded_runs(settings), key=lambda run: run[:2]):
         for input_name, figures in (counts.get("inputs") or {}).items():
             dropped = sum(int(figures.get(field) or 0) for field in JOB_INPUT_DROPS)
             if int(figures.get("rows_in") or 0) != int(figures.get("rows_out") or 0) + dropped:

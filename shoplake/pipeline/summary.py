@@ -99,14 +99,16 @@ def stage_durations(settings: Settings) -> dict[str, dict[str, float]]:
     return durations
 
 
-def _print_balance(console: Console, settings: Settings, warehouse: dict[str, int | None]) -> None:
+def _print_balance(console: Console, settings: Settings, warehouse: dict[str, int | None]) -> bool:
+    """Print each source's balance; return True when every source and every Glue job input balances."""
     from rich.table import Table
 
     from shoplake.pipeline.balance import source_balances, unbalanced_job_inputs
 
     table = Table("source", "in", "out", "quarantined", "dropped (duplicates, superseded)", "balanced",
                   "warehouse rows", title="Sources: records in = out + quarantined + dropped")
-    for row in source_balances(settings):
+    sources = source_balances(settings)
+    for row in sources:
         reached = ", ".join(f"{name} {warehouse.get(name) if warehouse.get(name) is not None else 'missing'}"
                             for name in row.warehouse_tables)
         table.add_row(row.source, str(row.records_in), str(row.records_out), str(row.quarantined), str(row.dropped),
@@ -117,6 +119,7 @@ def _print_balance(console: Console, settings: Settings, warehouse: dict[str, in
         console.print(f"[red]unbalanced Glue job inputs:[/red] {', '.join(problems)}")
     else:
         console.print("every Glue job input balances: rows in = out + quarantined + duplicates removed + superseded")
+    return not problems and all(row.balanced for row in sources)
 
 
 def print_ground_truth(console: Console, settings: Settings, seed: int | None = None,
@@ -172,20 +175,25 @@ def _print_ground_truth_notes(console: Console, checks: list[Check], held: list[
         console.print(f"  {check.message()}")
 
 
-def _print_ground_truth_if_found(console: Console, settings: Settings, seed: int | None, scale: float | None) -> None:
+def _print_ground_truth_if_found(console: Console, settings: Settings, seed: int | None, scale: float | None) -> bool:
+    """Print the ground-truth table; return True when every check passes."""
     import psycopg2
 
     from shoplake.pipeline.reconcile import GroundTruthNotFoundError
 
     try:
-        print_ground_truth(console, settings, seed, scale)
+        checks = print_ground_truth(console, settings, seed, scale)
     except (GroundTruthNotFoundError, psycopg2.Error) as exc:
         console.print(f"[red]ground truth not checked:[/red] {exc}")
+        return False
+    return bool(checks) and all(check.passed for check in checks)
 
 
 def print_summary(console: Console, settings: Settings, outcomes: list[Any], seed: int | None = None,
-                  scale: float | None = None) -> None:
+                  scale: float | None = None) -> bool:
     """Print the demo summary tables and where to open the Data Docs and the dashboard.
+
+    Return True when every source balances and every ground-truth check passes.
 
     The ground-truth table compares the warehouse with the manifest of `seed` and `scale`, or
     with the only manifest in the raw zone when they are None.
@@ -210,8 +218,8 @@ def print_summary(console: Console, settings: Settings, outcomes: list[Any], see
         warehouse.add_row(table, "missing" if rows is None else str(rows))
     console.print(warehouse)
 
-    _print_balance(console, settings, warehouse_rows(settings))
-    _print_ground_truth_if_found(console, settings, seed, scale)
+    balanced = _print_balance(console, settings, warehouse_rows(settings))
+    matches_truth = _print_ground_truth_if_found(console, settings, seed, scale)
 
     quarantine = Table("stage", "reason", "records", title="Quarantine")
     for (stage, reason), count in sorted(quarantine_by_reason(settings).items()):
@@ -227,3 +235,4 @@ def print_summary(console: Console, settings: Settings, outcomes: list[Any], see
 
     console.print(f"Data Docs: file://{data_docs_index(settings)} (copy at {data_docs_s3_url(settings)})")
     console.print(f"Dashboard: file://{settings.data_dir / 'dashboard' / 'index.html'}")
+    return balanced and matches_truth

@@ -1,4 +1,4 @@
-"""Per-source balance read from the stage log: last try wins, unbalanced inputs are named."""
+"""Per-source balance read from the stage log: incremental stages add up, re-reading jobs count once."""
 
 from __future__ import annotations
 
@@ -24,14 +24,23 @@ def _job(rows_in, rows_out, quarantined=0, superseded=0, duplicates=0):
             "duplicates_removed": duplicates}
 
 
-def test_balance_uses_last_try(tmp_path):
+def test_rerun_of_incremental_stage_adds_late_input(tmp_path):
     settings = _settings(tmp_path, [
-        _entry("access_logs", {"lines_read": 10, "records_sent": 3, "quarantined": 0}),
-        _entry("access_logs", {"lines_read": 10, "records_sent": 9, "quarantined": 1}, attempt=2),
+        _entry("access_logs", {"lines_read": 10, "records_sent": 9, "quarantined": 1}),
+        _entry("access_logs", {"lines_read": 2, "records_sent": 2, "quarantined": 0}, attempt=2),
     ])
     access_logs = source_balances(settings)[0]
-    assert (access_logs.records_in, access_logs.records_out, access_logs.quarantined) == (10, 9, 1)
+    assert (access_logs.records_in, access_logs.records_out, access_logs.quarantined) == (12, 11, 1)
     assert access_logs.balanced
+
+
+def test_rerun_of_catalog_counts_its_last_run(tmp_path):
+    settings = _settings(tmp_path, [
+        _entry("catalog", {"inputs": {"catalog_csv": _job(10, 8, quarantined=2)}}),
+        _entry("catalog", {"inputs": {"catalog_csv": _job(10, 8, quarantined=2)}}),
+    ])
+    catalog = source_balances(settings)[3]
+    assert (catalog.records_in, catalog.records_out, catalog.quarantined) == (10, 8, 2)
 
 
 def test_balance_sums_dates_and_duplicates(tmp_path):
