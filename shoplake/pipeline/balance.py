@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from shoplake.settings import Settings
 
-JOB_INPUT_DROPS = ("quarantined", "duplicates_removed", "superseded")
+JOB_INPUT_DROPS = ("quarantined", "duplicates_removed", "superseded", "soft_deleted")
 
 
 @dataclass

@@ -118,7 +118,7 @@ def _print_balance(console: Console, settings: Settings, warehouse: dict[str, in
     if problems:
         console.print(f"[red]unbalanced Glue job inputs:[/red] {', '.join(problems)}")
     else:
-        console.print("every Glue job input balances: rows in = out + quarantined + duplicates removed + superseded")
+        console.print("every Glue job input balances: rows in = out + quarantined + duplicates removed + superseded + soft-deleted")
     return not problems and all(row.balanced for row in sources)
 
 

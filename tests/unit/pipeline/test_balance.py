@@ -69,3 +69,9 @@ def test_unbalanced_job_input_is_named(tmp_path):
         _entry("clean_conform", {"inputs": {"cdc/orders": _job(5, 4, duplicates=1), "cdc/payments": _job(5, 3)}}),
     ])
     assert unbalanced_job_inputs(settings) == ["clean_conform 2026-11-02 cdc/payments"]
+
+
+def test_soft_deleted_rows_balance_a_job_input(tmp_path):
+    deleted = _job(504, 501) | {"soft_deleted": 3}
+    settings = _settings(tmp_path, [_entry("clean_conform", {"inputs": {"cdc/orders": deleted}})])
+    assert unbalanced_job_inputs(settings) == []
