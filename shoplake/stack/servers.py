@@ -103,8 +103,8 @@ class SeaweedS3:
         return Launch(pid=pid, url=f"http://{LOOPBACK}:{port}", log_file=log_file)
 
     def healthy(self, url: str) -> bool:
-        # The S3 port answers before the volume server has registered its volumes with the master, and
-        # reads of older objects fail with InternalError until it has; so wait for every volume on disk.
+        # The S3 port answers before the volume server has registered its volumes with the master, and reads of
+        # older objects fail with InternalError until then. So the check waits for every volume file on disk.
         if not _http_ok(url + "/"):
             return False
         if self._master_url is None:
