@@ -1,10 +1,10 @@
 """Per-source record balance for the demo summary: in = out + quarantined (+ dropped), per source.
 
 The figures come from the stage log that every pipeline task appends to when it succeeds.
-The ingest stages and cdc_apply handle only input that no earlier run handled (checkpoints,
-stream positions, applied DMS files), so every recorded run of theirs adds up, and a re-run
-of a date adds what arrived late. The catalog job reads its date's drop again on each run, so
-only its last run per date counts.
+The ingest stages handle only input that no earlier run handled (checkpoints, stream
+positions, replication slots), so every recorded run of theirs adds up, and a re-run of a date
+adds what arrived late. The Glue jobs read their date's input again on each run (cdc_apply the
+DMS files it applied for that date), so only their last run per date counts.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class SourceBalance:
         return self.records_in == self.records_out + self.quarantined + self.dropped
 
 
-INCREMENTAL_STAGES = ("access_logs", "campaign_events", "source_db", "cdc_apply")
+INCREMENTAL_STAGES = ("access_logs", "campaign_events", "source_db")
 Runs = list[tuple[str, str, dict[str, Any]]]
 
 

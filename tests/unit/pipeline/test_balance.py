@@ -43,6 +43,15 @@ def test_rerun_of_catalog_counts_its_last_run(tmp_path):
     assert (catalog.records_in, catalog.records_out, catalog.quarantined) == (10, 8, 2)
 
 
+def test_rerun_of_cdc_apply_counts_its_last_run(tmp_path):
+    settings = _settings(tmp_path, [
+        _entry("cdc_apply", {"inputs": {"dms/orders": _job(968, 924, superseded=44)}}),
+        _entry("cdc_apply", {"inputs": {"dms/orders": _job(968, 924, superseded=44)}}),
+    ])
+    orders = source_balances(settings)[2]
+    assert (orders.records_in, orders.records_out, orders.dropped) == (968, 924, 44)
+
+
 def test_balance_sums_dates_and_duplicates(tmp_path):
     settings = _settings(tmp_path, [
         _entry("campaign_events", {"records_read": 20, "staged": 15, "duplicates": 3, "quarantined": 2, "failed": 0}),
