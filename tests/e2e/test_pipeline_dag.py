@@ -56,9 +56,9 @@ def _missing_modules() -> list[str]:
     return missing
 
 
-# NOTE: one day only. A planted late log line from 23:xx UTC sits in the next day's raw hour=00 file,
-# which the next day's run ingests after this day's clean_conform, so a multi-day run loses it from
-# the earlier day's page views.
+# NOTE: one day only. A planted late log line from 23:xx UTC sits in the next day's raw hour=00 file.
+# The next day's run adds it to this day's clean tables, but the warehouse's page views for this day
+# count it only after this day is run again (as `shoplake pipeline demo` does).
 REAL_DAY = date(2026, 11, 2)
 RUN_DAYS = (REAL_DAY.isoformat(),)
 SAMPLE_SEED = 42
