@@ -9,7 +9,6 @@ DMS files it applied for that date), so only their last run per date counts.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +40,11 @@ Runs = list[tuple[str, str, dict[str, Any]]]
 
 def recorded_runs(settings: Settings) -> Runs:
     """Return (stage, date, counts) of every recorded run: all runs of incremental stages, the last of others."""
-    from shoplake.pipeline.runtime import stage_log_file
+    from shoplake.pipeline.runtime import recorded_stage_runs
 
-    path = stage_log_file(settings)
-    entries = [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
     last: dict[tuple[str, str], dict[str, Any]] = {}
     runs: Runs = []
-    for entry in entries:
+    for entry in recorded_stage_runs(settings):
         counts = entry.get("counts") or {}
         if entry["stage"] in INCREMENTAL_STAGES:
             runs.append((entry["stage"], entry["date"], counts))

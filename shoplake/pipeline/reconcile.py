@@ -127,12 +127,10 @@ class WarehouseFacts:
 
     def stage_runs(self, stage: str, day: str) -> list[dict[str, Any]]:
         """Return the counts of every finished run of `stage` for `day`, re-runs included, oldest first."""
-        from shoplake.pipeline.runtime import stage_log_file
+        from shoplake.pipeline.runtime import recorded_stage_runs
 
         if self._stage_log is None:
-            path = stage_log_file(self.settings)
-            lines = path.read_text().splitlines() if path.is_file() else []
-            self._stage_log = [json.loads(line) for line in lines]
+            self._stage_log = recorded_stage_runs(self.settings)
         return [entry.get("counts") or {} for entry in self._stage_log
                 if entry["stage"] == stage and entry["date"] == day]
 

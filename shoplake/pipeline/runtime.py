@@ -121,6 +121,12 @@ def stage_log_file(settings: Settings) -> Path:
     return settings.data_dir / "pipeline" / "stage_runs.jsonl"
 
 
+def recorded_stage_runs(settings: Settings) -> list[dict[str, Any]]:
+    """Read every entry of the stage log, oldest first; an empty list when no stage has finished yet."""
+    path = stage_log_file(settings)
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+
+
 def record_stage_run(settings: Settings, stage: str, day: date, try_number: int, seconds: float,
                      counts: dict[str, Any] | None) -> None:
     path = stage_log_file(settings)

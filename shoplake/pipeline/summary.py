@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
@@ -88,14 +87,11 @@ def warehouse_rows(settings: Settings) -> dict[str, int | None]:
 
 def stage_durations(settings: Settings) -> dict[str, dict[str, float]]:
     """Return {stage: {date: seconds}} from the stage log, keeping the last try of each."""
-    from shoplake.pipeline.runtime import stage_log_file
+    from shoplake.pipeline.runtime import recorded_stage_runs
 
-    path = stage_log_file(settings)
     durations: dict[str, dict[str, float]] = defaultdict(dict)
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            entry = json.loads(line)
-            durations[entry["stage"]][entry["date"]] = entry["seconds"]
+    for entry in recorded_stage_runs(settings):
+        durations[entry["stage"]][entry["date"]] = entry["seconds"]
     return durations
 
 

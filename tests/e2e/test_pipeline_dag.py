@@ -163,9 +163,9 @@ def _stored_manifest(settings) -> dict:
 
 
 def _stage_runs(settings) -> list[dict]:
-    from shoplake.pipeline.runtime import stage_log_file
+    from shoplake.pipeline.runtime import recorded_stage_runs
 
-    return [json.loads(line) for line in stage_log_file(settings).read_text().splitlines()]
+    return recorded_stage_runs(settings)
 
 
 def _run(settings, day: date, tmp_path: Path, faults: dict | None = None, **env: str):
@@ -216,10 +216,9 @@ def _fact_snapshot(settings, day: date) -> dict[str, tuple[int, int]]:
 
 
 def _stage_tries(settings, stage: str, day: date) -> list[int]:
-    from shoplake.pipeline.runtime import stage_log_file
+    from shoplake.pipeline.runtime import recorded_stage_runs
 
-    entries = [json.loads(line) for line in stage_log_file(settings).read_text().splitlines()]
-    return [entry["try"] for entry in entries if entry["stage"] == stage and entry["date"] == day.isoformat()]
+    return [entry["try"] for entry in recorded_stage_runs(settings) if entry["stage"] == stage and entry["date"] == day.isoformat()]
 
 
 def test_backfill_retry_and_rerun(stack, tmp_path):

@@ -8,7 +8,6 @@ and keeps the star tables' checksums and the staged record ids.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,10 +52,9 @@ def faulted_stack() -> Iterator[Any]:
 
 def stage_runs(settings: Any) -> list[dict[str, Any]]:
     """Return every finished stage run that the pipeline runtime recorded in this stack."""
-    from shoplake.pipeline.runtime import stage_log_file
+    from shoplake.pipeline.runtime import recorded_stage_runs
 
-    path = stage_log_file(settings)
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+    return recorded_stage_runs(settings)
 
 
 def unbalanced_counts(entry: dict[str, Any]) -> list[str]:
