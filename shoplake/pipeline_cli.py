@@ -144,8 +144,8 @@ def demo(
             apply_changes(settings, seed=seed, scale=scale, start=DEMO_START, days=days)
         outcomes += _run_dates(dates[1:])
     if len(dates) > 1 and all(outcome.success for outcome in outcomes):
-        # The source changes rewrite orders of the first day after it loaded, and log lines written just
-        # before midnight reach the next day's files; re-running the earlier dates restates them.
+        # The source changes rewrite first-day orders after that day has loaded, and log lines written just
+        # before midnight land in the next day's files. Re-running the earlier dates restates both.
         console.print(f"re-running {', '.join(str(day) for day in dates[:-1])} for the data that arrived after them")
         outcomes += _run_dates(dates[:-1])
 

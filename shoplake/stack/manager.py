@@ -138,7 +138,7 @@ def start_server(settings: Settings, server: Server, state: dict[str, ServiceSta
 
 
 def _lost_port_race(log_file: Path) -> bool:
-    """Return whether the end of a server's log says that a port it wanted was already taken."""
+    """Return True when the end of a server's log reports that a port it tried to bind was already in use."""
     if not log_file.is_file():
         return False
     with log_file.open("rb") as log_text:

@@ -103,8 +103,8 @@ class SeaweedS3:
         return Launch(pid=pid, url=f"http://{LOOPBACK}:{port}", log_file=log_file)
 
     def healthy(self, url: str) -> bool:
-        # The S3 port answers before the volume server has registered its volumes with the master, and reads of
-        # older objects fail with InternalError until then. So the check waits for every volume file on disk.
+        # The S3 port accepts requests before the volume server has registered its volumes with the master, and
+        # reads of older objects fail with InternalError until then. So the check waits for every volume file on disk.
         if not _http_ok(url + "/"):
             return False
         if self._master_url is None:
@@ -134,7 +134,7 @@ def _internal_ports(path: Path) -> dict[str, int]:
 
 
 def _registered_volumes(master_url: str) -> int:
-    """Count the volumes the SeaweedFS master knows about; 0 while it cannot answer."""
+    """Count the volumes registered with the SeaweedFS master, or return 0 while its status cannot be read."""
     try:
         with urllib.request.urlopen(master_url + "/dir/status", timeout=1) as response:  # noqa: S310 - loopback
             topology = json.load(response)["Topology"]
