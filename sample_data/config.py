@@ -135,6 +135,11 @@ class Plan:
         return f"{self.scale:g}"
 
 
+def manifest_key(seed: int, scale: float, name: str = "manifest.json") -> str:
+    """Return the raw-zone key of the generator's `name` (manifest.json or changes.json) for `seed` and `scale`."""
+    return f"_manifest/seed={seed}/scale={scale:g}/{name}"
+
+
 def volumes_for(scale: float) -> Volumes:
     """Return the volumes at `scale`; every volume is at least 1 and customers and campaigns have floors."""
     def scaled(base: int, floor: int = 1) -> int:

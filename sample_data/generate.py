@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sample_data import changes as change_workload
+from sample_data import config
 from sample_data.access_logs.faults import assign_files, plant_line_faults
 from sample_data.access_logs.render import gzip_lines
 from sample_data.access_logs.sessions import build_hits
@@ -134,7 +135,7 @@ def apply_changes(settings: Settings, seed: int = 42, scale: float = 1, start: d
 
 
 def manifest_key(plan: Plan, name: str = "manifest.json") -> str:
-    return f"_manifest/seed={plan.seed}/scale={plan.scale_label}/{name}"
+    return config.manifest_key(plan.seed, plan.scale, name)
 
 
 def local_manifest_path(settings: Settings, plan: Plan, name: str = "manifest.json") -> Path:

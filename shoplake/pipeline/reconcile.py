@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sample_data.config import manifest_key
 from shoplake.pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
@@ -133,11 +134,6 @@ class WarehouseFacts:
             self._stage_log = recorded_stage_runs(self.settings)
         return [entry.get("counts") or {} for entry in self._stage_log
                 if entry["stage"] == stage and entry["date"] == day]
-
-
-def manifest_key(seed: int, scale: float, name: str = "manifest.json") -> str:
-    """Return the raw-zone key the generator writes; `{scale:g}` matches its `scale=1` and `scale=0.05`."""
-    return f"{MANIFEST_PREFIX}seed={seed}/scale={scale:g}/{name}"
 
 
 def stored_manifests(settings: Settings) -> list[tuple[int, float]]:
